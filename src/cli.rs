@@ -1,0 +1,131 @@
+//! The command line (contract section 7), as plain clap structs. These
+//! shapes are fixed: scripts and cron jobs depend on them. Nothing here
+//! travels deeper than `commands::*`, which turn them into options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "qfb", version, about = "Monthly after-sales quality feedback: ingest, metrics, alerts, reports")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Configuration file [default: qfb.toml if present, else built-in defaults]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print only errors: no progress, no summary
+    #[arg(long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print debug logs
+    #[arg(long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the monthly job: ingest every changed drop, then the later stages
+    Run(RunArgs),
+    /// Validate drops and load them into the lake
+    Ingest(IngestArgs),
+    /// Check a drop (or an input root) and print its reject report; writes nothing
+    Validate(ValidateArgs),
+    /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Input root holding one folder per load month (YYYY-MM)
+    #[arg(long, value_name = "DIR", default_value = "sample-data")]
+    pub input: PathBuf,
+    /// The lake [default: <out>/lake]
+    #[arg(long, value_name = "DIR")]
+    pub lake: Option<PathBuf>,
+    /// Output folder for metrics, alerts and reports
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Report month [default: the latest load month minus one]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Report language
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: Lang,
+    /// Exit 3 when alerts at or above this severity are raised
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Input root holding one folder per load month (YYYY-MM)
+    #[arg(long, value_name = "DIR")]
+    pub input: PathBuf,
+    /// The lake to load into
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Load only this load month
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Reload drops even when their files are unchanged
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// A drop folder, or an input root of drop folders
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Severity {
+    Warning,
+    Critical,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output root; its YYYY-MM folders and truth.json are replaced
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Random seed: the same arguments give byte-identical output
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Units produced (those sold by the end month appear in the drops)
+    #[arg(long, default_value_t = 50_000)]
+    pub units: u64,
+    /// Number of monthly drops
+    #[arg(long, default_value_t = 24)]
+    pub months: u32,
+    /// The last load month
+    #[arg(long, value_name = "YYYY-MM", default_value = "2026-10")]
+    pub end_month: String,
+    /// Number of service stations
+    #[arg(long, default_value_t = 60)]
+    pub stations: u32,
+    /// Plant a defective batch of about 2,000 units: COMPONENT:FACTOR[:WHEN],
+    /// FACTOR multiplying the component's hazard, WHEN (0 to 1, default 0.5)
+    /// placing its production in the period. Repeatable.
+    #[arg(long = "plant-batch", value_name = "COMPONENT:FACTOR[:WHEN]")]
+    pub plant_batch: Vec<crate::generate::Plant>,
+    /// Add one of every kind of bad row of contract section 2
+    #[arg(long)]
+    pub bad_rows: bool,
+    /// Only canonical English UTF-8 CSV (for benchmarks against other tools)
+    #[arg(long)]
+    pub utf8_only: bool,
+}

@@ -1,0 +1,49 @@
+//! `qfb validate DIR`: read and validate a drop or an input root exactly as
+//! ingest would, write nothing, print the reject report. Exit 0 when every
+//! row would load (nulled fields are reported but the row still loads), 1
+//! when a row would be rejected or a file cannot be read.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::ValidateArgs;
+use crate::commands::Context;
+use crate::error::Result;
+use crate::ingest::discover::{self, is_month};
+use crate::ingest::validate::Action;
+use crate::ingest::{prepare_drop, summary};
+
+pub fn run(ctx: &Context, args: ValidateArgs) -> Result<ExitCode> {
+    // An input root holds YYYY-MM folders; anything else is one drop.
+    let drops = match discover::find_drops(&args.dir, None) {
+        Ok(d) => d,
+        Err(_) => {
+            let name = args.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let month = if is_month(&name) { name } else { "-".to_string() };
+            vec![discover::read_drop(&args.dir, &month)?]
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let mut clean = true;
+    for drop in &drops {
+        match prepare_drop(drop, &ctx.schemas, &ctx.config, |_, _| {}) {
+            Ok(p) => {
+                let rows: Vec<_> = p.files.iter().map(|f| (p.month.as_str(), f)).collect();
+                let _ = summary::file_table(&mut out, &rows);
+                let rejects: Vec<_> = p.rejects().collect();
+                if !rejects.is_empty() {
+                    let _ = writeln!(out);
+                    let _ = summary::reject_list(&mut out, &p.month, &rejects);
+                }
+                clean &= !rejects.iter().any(|r| r.action == Action::RowRejected);
+            }
+            Err(e) => {
+                let _ = writeln!(out, "{}: cannot be read: {e}", drop.month);
+                clean = false;
+            }
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "{}", if clean { "every row would load" } else { "some rows would not load" });
+    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,87 @@
+//! Typed errors. One variant per failure, each carrying where it happened
+//! (file, row, column, value); all wording lives in the `Display` impls, in
+//! lower case with values in backticks. Row-level problems in input data are
+//! not errors: they become rejects (see `ingest::validate`).
+
+use std::path::PathBuf;
+
+/// A whole input file that qfb cannot read. The load stops before the lake
+/// changes.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum FileProblem {
+    #[error("missing required column{} {} for table `{table}`", plural(columns.len()), backticks(columns))]
+    MissingColumns { table: String, columns: Vec<String> },
+    #[error("column `{column}` appears twice in the header (fields {first} and {second})")]
+    DuplicateColumn { column: String, first: usize, second: usize },
+    #[error("the header matches no table; expected the columns of one of {}", backticks(expected))]
+    NoTableMatch { expected: Vec<String> },
+    #[error("the header matches more than one table ({}); name the file after its table", backticks(tables))]
+    AmbiguousTable { tables: Vec<String> },
+    #[error("the text is neither UTF-8 nor GB18030/GBK (first bad byte at offset {offset}); save it as CSV UTF-8")]
+    Encoding { offset: usize },
+    #[error("the text is UTF-16; save it as CSV UTF-8")]
+    Utf16,
+    #[error("the file holds binary data (a NUL byte at offset {offset}), not CSV text")]
+    Binary { offset: usize },
+    #[error("not a readable XLSX workbook: {message}")]
+    Xlsx { message: String },
+    #[error("the workbook has no sheet")]
+    NoSheet,
+    #[error("the file has no header line")]
+    NoHeader,
+    #[error("unsupported file type `{extension}`; use .csv or .xlsx")]
+    UnsupportedType { extension: String },
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn backticks(items: &[String]) -> String {
+    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{}`\ncaused by: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write `{}`\ncaused by: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("`{}`: {problem}", path.display())]
+    Unreadable { path: PathBuf, problem: FileProblem },
+    #[error("{count} input file{} cannot be read; nothing was written:\n{}", plural(*count), list.join("\n"))]
+    UnreadableFiles { count: usize, list: Vec<String> },
+    #[error("configuration `{source_name}`: {message}")]
+    Config { source_name: String, message: String },
+    #[error("built-in schema `{table}`: {message}")]
+    Schema { table: String, message: String },
+    #[error("no drop folders (named YYYY-MM) under `{}`", path.display())]
+    NoDrops { path: PathBuf },
+    #[error("no drop `{month}` under `{}`", path.display())]
+    NoSuchDrop { path: PathBuf, month: String },
+    #[error("`{value}` is not a month; use YYYY-MM")]
+    BadMonth { value: String },
+    #[error("lake `{}`: {message}", path.display())]
+    Lake { path: PathBuf, message: String },
+    #[cfg(feature = "engine")]
+    #[error("data engine: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Attach a path to an I/O error on read.
+pub fn read_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Read { path, source }
+}
+
+/// Attach a path to an I/O error on write.
+pub fn write_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Write { path, source }
+}

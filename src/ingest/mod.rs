@@ -1,0 +1,183 @@
+//! Ingest: monthly drops become validated, typed rows. This module reads
+//! and validates (no writes, no polars); `load` writes the result to the
+//! lake. A drop is handled in two passes: first every file of the run is
+//! checked for readability (encoding, header, required columns, XLSX
+//! structure), then each drop is validated and committed in turn.
+
+pub mod discover;
+#[cfg(feature = "engine")]
+pub mod load;
+pub mod parse;
+pub mod read;
+pub mod summary;
+pub mod validate;
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{hex, Config};
+use crate::error::{read_err, Error, FileProblem, Result};
+use crate::schema::{Schemas, TableSchema};
+use discover::{Drop, DropFile};
+use validate::{FileStats, Mapping, ValidatedTable, Validator};
+
+/// What happened to one input file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileResult {
+    pub name: String,
+    pub table: Option<String>,
+    pub encoding: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub stats: FileStats,
+    pub warnings: Vec<String>,
+    /// The most frequent problems: (count, example reason).
+    pub top_reasons: Vec<(u64, String)>,
+}
+
+/// A drop read and validated in memory, ready to be written.
+#[derive(Debug, Clone)]
+pub struct PreparedDrop {
+    pub month: String,
+    pub files: Vec<FileResult>,
+    /// One per table the drop holds, in schema order.
+    pub tables: Vec<ValidatedTable>,
+}
+
+impl PreparedDrop {
+    pub fn rejects(&self) -> impl Iterator<Item = &validate::Reject> {
+        self.tables.iter().flat_map(|t| &t.rejects)
+    }
+}
+
+/// A file opened far enough to know its table and columns.
+pub struct Opened<'b, 's> {
+    pub sheet: read::Sheet<'b>,
+    /// None for an empty file whose name names no table.
+    pub table: Option<&'s TableSchema>,
+    /// None for an empty file.
+    pub mapping: Option<Mapping>,
+    pub warnings: Vec<String>,
+}
+
+/// Decode a file's bytes, find its table and map its header. `name` is the
+/// file name: its extension gives the format, its stem may name the table.
+pub fn open<'b, 's>(
+    schemas: &'s Schemas,
+    name: &str,
+    bytes: &'b [u8],
+) -> std::result::Result<Opened<'b, 's>, FileProblem> {
+    let file = DropFile { path: name.into(), name: name.to_string() };
+    let sheet = read::open(file.format()?, bytes)?;
+    if sheet.is_empty() {
+        let table = discover::table_by_stem(schemas, file.stem());
+        let warning = match table {
+            Some(_) => "empty file: nothing to load this month".to_string(),
+            None => "empty file whose name names no table: ignored".to_string(),
+        };
+        return Ok(Opened { sheet, table, mapping: None, warnings: vec![warning] });
+    }
+    let header = sheet.header()?;
+    let table = discover::table_for(schemas, &file, &header)?;
+    let mapping = validate::map_header(table, &header)?;
+    let warnings = mapping.unknown.iter().map(|c| format!("unknown column `{c}` ignored")).collect();
+    Ok(Opened { sheet, table: Some(table), mapping: Some(mapping), warnings })
+}
+
+fn read_bytes(file: &DropFile) -> Result<Vec<u8>> {
+    std::fs::read(&file.path).map_err(read_err(&file.path))
+}
+
+/// The (file name, SHA-256) pairs of a drop, sorted, for change detection.
+pub fn fingerprint(drop: &Drop) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for f in &drop.files {
+        out.push((f.name.clone(), hex(&Sha256::digest(read_bytes(f)?))));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// First pass: every file's readability problems, without validating rows.
+pub fn check_drop(drop: &Drop, schemas: &Schemas) -> Result<Vec<(String, FileProblem)>> {
+    let mut problems = Vec::new();
+    for f in &drop.files {
+        let bytes = read_bytes(f)?;
+        if let Err(p) = open(schemas, &f.name, &bytes) {
+            problems.push((f.path.display().to_string(), p));
+        }
+    }
+    Ok(problems)
+}
+
+/// Second pass: read and validate every file of a drop, in file-name
+/// order. Fails on the first unreadable file.
+pub fn prepare_drop(
+    drop: &Drop,
+    schemas: &Schemas,
+    config: &Config,
+    mut progress: impl FnMut(&DropFile, u64),
+) -> Result<PreparedDrop> {
+    let mut validators: BTreeMap<usize, Validator> = BTreeMap::new();
+    let mut files = Vec::new();
+    for f in &drop.files {
+        let bytes = read_bytes(f)?;
+        let opened =
+            open(schemas, &f.name, &bytes).map_err(|problem| Error::Unreadable { path: f.path.clone(), problem })?;
+        let mut result = FileResult {
+            name: f.name.clone(),
+            table: opened.table.map(|t| t.table.clone()),
+            encoding: opened.sheet.encoding.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(&bytes)),
+            stats: FileStats { name: f.name.clone(), ..FileStats::default() },
+            warnings: opened.warnings,
+            top_reasons: Vec::new(),
+        };
+        if let Some(table) = opened.table {
+            let ti = schemas.tables.iter().position(|t| t.table == table.table).expect("table from schemas");
+            let v = match validators.entry(ti) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => e.insert(Validator::new(table, config)?),
+            };
+            match opened.mapping {
+                Some(m) => {
+                    v.begin_file(&f.name, m);
+                    opened.sheet.rows(|row| v.push(&row));
+                }
+                None => v.empty_file(&f.name),
+            }
+        }
+        progress(f, result.bytes);
+        result.stats.name = f.name.clone();
+        files.push(result);
+    }
+    let tables: Vec<ValidatedTable> = validators.into_values().map(Validator::finish).collect();
+    // The validators own the per-file counts (a later file can supersede an
+    // earlier file's row); copy them to the file results.
+    for t in &tables {
+        for s in &t.files {
+            if let Some(r) = files.iter_mut().find(|r| r.name == s.name) {
+                r.stats = s.clone();
+                r.top_reasons = top_reasons(t.rejects.iter().filter(|x| x.source_file == s.name), 3);
+            }
+        }
+    }
+    Ok(PreparedDrop { month: drop.month.clone(), files, tables })
+}
+
+/// The `n` most frequent (table, column, rule) problems, each with the
+/// count and its first reason as the example; ties by first appearance.
+pub fn top_reasons<'a>(rejects: impl Iterator<Item = &'a validate::Reject>, n: usize) -> Vec<(u64, String)> {
+    let mut groups: Vec<((Option<&str>, &str), u64, String)> = Vec::new();
+    for r in rejects {
+        let k = (r.column.as_deref(), r.rule);
+        match groups.iter_mut().find(|g| g.0 == k) {
+            Some(g) => g.1 += 1,
+            None => groups.push((k, 1, r.reason.clone())),
+        }
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups.into_iter().take(n).map(|(_, c, reason)| (c, reason)).collect()
+}

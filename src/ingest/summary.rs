@@ -1,0 +1,106 @@
+//! The terminal report of an ingest or a validate run: a short table per
+//! file (rows read, loaded, rejected, fields nulled, top reasons), and for
+//! `validate` every reject a clerk must fix. Writes to any `io::Write`, so
+//! it is tested into a buffer.
+
+use std::io::{self, Write};
+
+use crate::ingest::validate::Reject;
+use crate::ingest::FileResult;
+
+/// One line per file, under a header.
+pub fn file_table(out: &mut impl Write, rows: &[(&str, &FileResult)]) -> io::Result<()> {
+    let width = rows.iter().map(|(_, f)| f.name.chars().count()).max().unwrap_or(4).clamp(4, 40);
+    writeln!(
+        out,
+        "{:<7}  {:<width$}  {:<14}  {:>9}  {:>9}  {:>8}  {:>6}  top reasons",
+        "load", "file", "table", "read", "loaded", "rejected", "nulled"
+    )?;
+    for (month, f) in rows {
+        let reasons = f
+            .top_reasons
+            .iter()
+            .map(|(n, r)| format!("{n}× {r}"))
+            .chain(f.warnings.iter().map(|w| format!("warning: {w}")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        writeln!(
+            out,
+            "{:<7}  {:<width$}  {:<14}  {:>9}  {:>9}  {:>8}  {:>6}  {}",
+            month,
+            f.name,
+            f.table.as_deref().unwrap_or("-"),
+            f.stats.rows_read,
+            f.stats.rows_loaded,
+            f.stats.rows_rejected,
+            f.stats.fields_nulled,
+            crate::ingest::parse::truncate(&reasons, 160),
+        )?;
+    }
+    Ok(())
+}
+
+/// Every reject, one per line, as `file:line column: reason (action)`.
+pub fn reject_list(out: &mut impl Write, month: &str, rejects: &[&Reject]) -> io::Result<()> {
+    for r in rejects {
+        let column = r.column.as_deref().map(|c| format!(" `{c}`")).unwrap_or_default();
+        writeln!(
+            out,
+            "{month}/{}:{}{column}: {} ({})",
+            r.source_file,
+            r.line,
+            r.reason.replace('\n', "\\n"),
+            r.action.as_str()
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::validate::{Action, FileStats};
+
+    #[test]
+    fn renders_a_file_table_and_rejects() {
+        let f = FileResult {
+            name: "repairs.csv".into(),
+            table: Some("repairs".into()),
+            encoding: "utf-8".into(),
+            bytes: 10,
+            sha256: "x".into(),
+            stats: FileStats {
+                name: "repairs.csv".into(),
+                rows_read: 5,
+                rows_loaded: 4,
+                rows_rejected: 1,
+                fields_nulled: 2,
+            },
+            warnings: vec!["unknown column `foo` ignored".into()],
+            top_reasons: vec![(1, "`cause` is required but empty".into())],
+        };
+        let mut buf = Vec::new();
+        file_table(&mut buf, &[("2026-10", &f)]).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.starts_with("2026-10  repairs.csv  repairs"), "{line}");
+        assert!(line.contains("          5          4         1       2  1× `cause` is required but empty; warning: unknown column `foo` ignored"), "{line}");
+        let r = Reject {
+            table: "repairs".into(),
+            source_file: "repairs.csv".into(),
+            line: 7,
+            column: Some("cause".into()),
+            value: None,
+            key: Some("R1".into()),
+            rule: "missing_required",
+            reason: "`cause` is required but empty".into(),
+            action: Action::RowRejected,
+        };
+        let mut buf = Vec::new();
+        reject_list(&mut buf, "2026-10", &[&r]).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "2026-10/repairs.csv:7 `cause`: `cause` is required but empty (row_rejected)\n"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! qfb, the monthly after-sales quality-feedback batch job.
+//!
+//! The stages, each a module: `ingest` (drops → validated rows) → `lake`
+//! (typed, Hive-partitioned Parquet with atomic, manifest-committed loads)
+//! → metrics → alerts → report. `schema` and `config` hold the data
+//! contract's tables and policy; `commands` turns the CLI into stage calls;
+//! `generate` writes realistic synthetic drops.
+
+#[cfg(feature = "engine")]
+pub mod cli;
+#[cfg(feature = "engine")]
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod ingest;
+#[cfg(feature = "engine")]
+pub mod lake;
+pub mod schema;
+
+/// The KPIs of contract section 5, in report order.
+pub const KPIS: &[&str] = &[
+    "response_24h",
+    "return_visit_coverage",
+    "satisfaction",
+    "parts_on_time",
+    "parts_accuracy",
+    "repeat_repair",
+    "form_on_time",
+];

@@ -1,0 +1,194 @@
+//! The lake (contract section 3): Hive layout readable by an independent
+//! Parquet reader, latest load wins whatever the ingest order, idempotent
+//! and skip-unchanged loads, and recovery from an interrupted load.
+
+use std::fs::File;
+
+use arrow::datatypes::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::workdir::*;
+
+const REPAIRS: &str =
+    "repair_id,serial,station_id,reported_at,completed_at,component,cause,warranty_claim,labor_cost,description\n";
+const FORMS: &str = "form_id,line_no,station_id,report_month,submitted_at,component,quantity,major_issue\n";
+
+#[test]
+fn an_independent_reader_sees_typed_columns() {
+    let w = Workdir::new();
+    w.write(
+        "in/2026-10/repairs.csv",
+        format!("{REPAIRS}R1,S1,ST1,2026-10-01 08:00,2026-10-02 17:00,motor,quality,yes,120.50,x\n"),
+    );
+    w.write(
+        "in/2026-10/units.csv",
+        "serial,model,product_line,production_batch,production_date,sale_date,station_id\nS1,M1,household,B1,2026-01-05,2026-02-01,ST1\n",
+    );
+    w.write("in/2026-10/parts.csv", "order_id,station_id,part_no,component,quantity,requested_at,promised_at\nO1,ST1,P1,motor,2,2026-10-01,2026-10-03\n");
+    w.ingest().expect(0);
+
+    let path = w.path("lake/repairs/load_month=2026-10/part-0.parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+    let schema = reader.schema().clone();
+    let ty = |c: &str| schema.field_with_name(c).unwrap().data_type().clone();
+    assert!(
+        matches!(ty("repair_id"), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View),
+        "{:?}",
+        ty("repair_id")
+    );
+    assert_eq!(ty("reported_at"), DataType::Timestamp(TimeUnit::Microsecond, None));
+    assert_eq!(ty("warranty_claim"), DataType::Boolean);
+    assert_eq!(ty("labor_cost"), DataType::Decimal128(18, 2));
+    assert_eq!(ty("source_line"), DataType::Int64);
+    let batches: Vec<_> = reader.build().unwrap().map(|b| b.unwrap()).collect();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    let cost = batches[0]
+        .column_by_name("labor_cost")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow::array::Decimal128Array>()
+        .unwrap()
+        .value(0);
+    assert_eq!(cost, 12050);
+
+    let units = ParquetRecordBatchReaderBuilder::try_new(
+        File::open(w.path("lake/units/load_month=2026-10/part-0.parquet")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(units.schema().field_with_name("sale_date").unwrap().data_type(), &DataType::Date32);
+    let parts = ParquetRecordBatchReaderBuilder::try_new(
+        File::open(w.path("lake/parts/load_month=2026-10/part-0.parquet")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(parts.schema().field_with_name("quantity").unwrap().data_type(), &DataType::Int64);
+    let rejects = w.path("lake/_rejects/load_month=2026-10/part-0.parquet");
+    assert!(rejects.exists());
+}
+
+#[test]
+fn latest_load_wins_whatever_the_ingest_order() {
+    let w = Workdir::new();
+    w.write("in/2026-09/repairs.csv", format!("{REPAIRS}R1,S1,ST1,2026-09-28 08:00,,motor,quality,,,reported\nR2,S2,ST1,2026-09-29 08:00,,motor,quality,,,only in 09\n"));
+    w.write(
+        "in/2026-10/repairs.csv",
+        format!("{REPAIRS}R1,S1,ST1,2026-09-28 08:00,2026-10-02 10:00,motor,quality,,,completed\n"),
+    );
+    // The later drop first, then the earlier one.
+    w.qfb(&["ingest", "--input", "in", "--lake", "lake", "--month", "2026-10"]).expect(0);
+    w.qfb(&["ingest", "--input", "in", "--lake", "lake", "--month", "2026-09"]).expect(0);
+    let df = w.table("repairs");
+    assert_eq!(strs(&df, "repair_id"), some(&["R1", "R2"]));
+    assert_eq!(strs(&df, "description"), some(&["completed", "only in 09"]));
+    assert_eq!(strs(&df, "load_month"), some(&["2026-10", "2026-09"]));
+}
+
+#[test]
+fn a_resent_form_replaces_all_its_lines() {
+    let w = Workdir::new();
+    w.write("in/2026-10/feedback_forms.csv", format!("{FORMS}F1,1,ST1,2026-09,2026-10-08,compressor,2,no\nF1,2,ST1,2026-09,2026-10-08,motor,1,no\nF2,1,ST2,2026-09,2026-10-09,other,0,no\n"));
+    w.write("in/2026-11/feedback_forms.csv", format!("{FORMS}F1,1,ST1,2026-09,2026-11-02,compressor,3,是\n"));
+    w.ingest().expect(0);
+    let df = w.table("feedback_forms");
+    assert_eq!(strs(&df, "form_id"), some(&["F1", "F2"]));
+    assert_eq!(ints(&df, "quantity"), [Some(3), Some(0)]);
+    assert_eq!(strs(&df, "report_month"), some(&["2026-09", "2026-09"]));
+}
+
+#[test]
+fn unchanged_drops_are_skipped_and_reloads_are_identical() {
+    let w = Workdir::new();
+    w.write("in/2026-10/repairs.csv", format!("{REPAIRS}R1,S1,ST1,2026-10-01 08:00,,motor,quality,,9.99,\n"));
+    w.write("in/2026-10/units.csv", "serial,model,product_line,production_batch,production_date,sale_date,station_id\nS1,M1,household,B1,2026-01-05,2026-02-01,ST1\n");
+    let first = w.ingest().expect(0);
+    assert!(first.stdout().contains("loaded 1 drop (2026-10); skipped 0 unchanged"), "{}", first.stdout());
+    let before = w.snapshot("lake");
+    let second = w.ingest().expect(0);
+    assert!(second.stdout().contains("loaded 0 drops; skipped 1 unchanged"), "{}", second.stdout());
+    assert_eq!(w.snapshot("lake"), before);
+
+    // A forced reload rewrites everything: the same bytes but for the
+    // manifest's timestamp.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    w.qfb(&["ingest", "--input", "in", "--lake", "lake", "--force"]).expect(0);
+    let after = w.snapshot("lake");
+    let strip = |snap: &[(std::path::PathBuf, Vec<u8>)]| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        snap.iter()
+            .map(|(p, b)| {
+                if p.extension().is_some_and(|e| e == "json") {
+                    let mut v: serde_json::Value = serde_json::from_slice(b).unwrap();
+                    v["loaded_at"] = serde_json::Value::Null;
+                    (p.clone(), serde_json::to_vec(&v).unwrap())
+                } else {
+                    (p.clone(), b.clone())
+                }
+            })
+            .collect()
+    };
+    assert_eq!(strip(&after), strip(&before));
+
+    // A changed file is loaded again.
+    w.write("in/2026-10/repairs.csv", format!("{REPAIRS}R1,S1,ST1,2026-10-01 08:00,,motor,quality,,19.99,\n"));
+    let third = w.ingest().expect(0);
+    assert!(third.stdout().contains("loaded 1 drop (2026-10)"), "{}", third.stdout());
+    // So is an unchanged drop under a changed configuration.
+    w.write("qfb.toml", "[windows]\nvisit_days = 10\n");
+    let fourth = w.ingest().expect(0);
+    assert!(fourth.stdout().contains("loaded 1 drop (2026-10)"), "{}", fourth.stdout());
+}
+
+#[test]
+fn a_reload_drops_the_partitions_of_tables_the_drop_no_longer_has() {
+    let w = Workdir::new();
+    w.write("in/2026-10/repairs.csv", format!("{REPAIRS}R1,S1,ST1,2026-10-01 08:00,,motor,quality,,,\n"));
+    w.write(
+        "in/2026-10/visits.csv",
+        "visit_id,repair_id,visited_at,channel,reached\nV1,R1,2026-10-02 10:00,phone,yes\n",
+    );
+    w.ingest().expect(0);
+    assert!(w.path("lake/visits/load_month=2026-10/part-0.parquet").exists());
+    std::fs::remove_file(w.path("in/2026-10/visits.csv")).unwrap();
+    w.ingest().expect(0);
+    assert!(!w.path("lake/visits/load_month=2026-10").exists());
+    assert_eq!(w.table("visits").height(), 0);
+    assert_eq!(w.table("repairs").height(), 1);
+}
+
+#[test]
+fn an_interrupted_load_leaves_a_whole_lake_and_is_finished_later() {
+    let w = Workdir::new();
+    w.write("in/2026-10/repairs.csv", format!("{REPAIRS}R1,S1,ST1,2026-10-01 08:00,,motor,quality,,,\n"));
+    w.ingest().expect(0);
+
+    // Killed before the commit: a half-written temp file and a store file
+    // no manifest lists. Readers ignore both; the next load clears them.
+    w.write("lake/repairs/load_month=2026-10/.part-0.parquet.tmp", b"half");
+    w.write("lake/_store/repairs/load_month=2026-10/0123456789abcdef0123456789abcdef.parquet", b"orphan");
+    assert_eq!(w.table("repairs").height(), 1);
+
+    // Killed after the commit, before publishing: the public file is stale.
+    let public = w.path("lake/repairs/load_month=2026-10/part-0.parquet");
+    std::fs::remove_file(&public).unwrap();
+    assert_eq!(w.table("repairs").height(), 1, "qfb reads the committed store file");
+    let run = w.ingest().expect(0);
+    assert!(run.stdout().contains("skipped 1 unchanged"));
+    assert!(public.exists(), "the next run publishes the committed partition");
+    w.write(
+        "in/2026-10/repairs.csv",
+        format!(
+            "{REPAIRS}R1,S1,ST1,2026-10-01 08:00,,motor,quality,,,\nR2,S1,ST1,2026-10-01 08:00,,motor,quality,,,\n"
+        ),
+    );
+    w.ingest().expect(0);
+    let store: Vec<_> = std::fs::read_dir(w.path("lake/_store/repairs/load_month=2026-10")).unwrap().collect();
+    assert_eq!(store.len(), 1, "old and orphan store files are removed");
+    assert_eq!(w.table("repairs").height(), 2);
+}
+
+#[test]
+fn the_run_command_ingests_the_bundled_example() {
+    let w = Workdir::new();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data");
+    let run = w.qfb(&["run", "--input", sample, "--out", "out"]).expect(0);
+    assert!(run.stdout().contains("report month"), "{}", run.stdout());
+    assert!(w.path("out/lake/_manifests").exists());
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary: every module under `it/` runs the real
+//! `qfb` binary in a fresh folder (see `it/workdir.rs`).
+
+#[path = "it/workdir.rs"]
+mod workdir;
+
+#[path = "it/ingest.rs"]
+mod ingest;
+#[path = "it/lake.rs"]
+mod lake;
