@@ -4,6 +4,8 @@
 #[path = "it/workdir.rs"]
 mod workdir;
 
+#[path = "it/generate.rs"]
+mod generate;
 #[path = "it/ingest.rs"]
 mod ingest;
 #[path = "it/lake.rs"]

@@ -153,6 +153,7 @@ struct PlantedTruth {
 
 struct Station {
     id: String,
+    region: &'static str,
     weight: f64,
     /// Median response time, hours.
     response_h: f64,
@@ -301,6 +302,7 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
             let slow = rng.random_bool(0.08);
             Station {
                 id: format!("ST{:03}", i + 1),
+                region: regions[rng.random_range(0..regions.len())],
                 weight: LogNormal::new(0.0, 0.6).expect("valid").sample(&mut rng),
                 response_h: if slow { 20.0 } else { rng.random_range(1.5..6.0) },
                 form_late: if rng.random_bool(0.15) { 0.4 } else { 0.04 },
@@ -384,12 +386,11 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
     for m in 0..k {
         for s in &stations {
             let active = s.inactive_from.is_none_or(|f| m < f);
-            let name = format!("{} Service Station {}", regions[s.id.len() % regions.len()], &s.id[2..]);
-            let region = regions[(s.id.as_bytes()[4] as usize) % regions.len()];
+            let name = format!("{} Service Station {}", s.region, &s.id[2..]);
             w.drops.write(
                 m,
                 "stations",
-                &[Cell::Str(s.id.clone()), Cell::Str(name), Cell::Str(region.into()), Cell::Bool(active)],
+                &[Cell::Str(s.id.clone()), Cell::Str(name), Cell::Str(s.region.into()), Cell::Bool(active)],
             )?;
         }
     }
@@ -509,6 +510,42 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
             channels: &channels,
         };
         w.repair(&mut rng, &ctx, at_time(day, 10.0), &mut tally)?;
+        // A visit and a parts order that point at a repair nobody sent.
+        let ghost = format!("R9{:08}", i + 1);
+        let at = at_time(day, 15.0);
+        w.drops.write(
+            m,
+            "visits",
+            &[
+                Cell::Str(format!("V9{:08}", i + 1)),
+                Cell::Str(ghost.clone()),
+                Cell::DateTime(at),
+                Cell::Code(channels[0]),
+                Cell::Bool(true),
+                Cell::Int(5),
+                Cell::Bool(false),
+                Cell::Null,
+            ],
+        )?;
+        w.drops.write(
+            m,
+            "parts",
+            &[
+                Cell::Str(format!("P9{:08}", i + 1)),
+                Cell::Str(ghost),
+                Cell::Str(stations[s].id.clone()),
+                Cell::Str("SEN-KFR-25W".into()),
+                Cell::Code(components[components.len() - 2]),
+                Cell::Int(1),
+                Cell::Date(day),
+                Cell::Date(day + Duration::days(3)),
+                Cell::Null,
+                Cell::Null,
+                Cell::Null,
+                Cell::Money(8000),
+                Cell::Bool(false),
+            ],
+        )?;
     }
 
     // Monthly forms: for M, in drop M+1 (a few in M+2), due on the 10th.

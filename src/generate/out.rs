@@ -188,6 +188,12 @@ fn csv_err(path: &Path, e: csv::Error) -> crate::error::Error {
 
 fn write_xlsx(path: &Path, rows: &[Vec<String>]) -> Result<()> {
     let mut wb = rust_xlsxwriter::Workbook::new();
+    // A fixed creation time: the same arguments must give the same bytes.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| crate::error::Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let ws = wb.add_worksheet();
     let xerr = |e: rust_xlsxwriter::XlsxError| crate::error::Error::Write {
         path: path.to_path_buf(),
