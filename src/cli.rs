@@ -36,6 +36,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Check a drop (or an input root) and print its reject report; writes nothing
     Validate(ValidateArgs),
+    /// Compute the metric tables of a report month (or a range) from the lake
+    Metrics(MetricsArgs),
     /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
     Generate(GenerateArgs),
 }
@@ -76,6 +78,22 @@ pub struct IngestArgs {
     /// Reload drops even when their files are unchanged
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The lake to read
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Output folder; tables go to <out>/metrics/month=YYYY-MM/
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Report month [default: the latest load month minus one]
+    #[arg(long, value_name = "YYYY-MM", conflicts_with = "months")]
+    pub month: Option<String>,
+    /// A range of report months to recompute, inclusive
+    #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
+    pub months: Option<String>,
 }
 
 #[derive(Debug, Args)]

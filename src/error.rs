@@ -67,9 +67,21 @@ pub enum Error {
     BadMonth { value: String },
     #[error("lake `{}`: {message}", path.display())]
     Lake { path: PathBuf, message: String },
+    /// polars errors carry the whole query plan; the first lines say what
+    /// went wrong.
     #[cfg(feature = "engine")]
-    #[error("data engine: {0}")]
+    #[error("data engine: {}", first_lines(&.0.to_string(), 4))]
     Polars(#[from] polars::error::PolarsError),
+}
+
+#[cfg(feature = "engine")]
+fn first_lines(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    let mut out = lines[..lines.len().min(n)].join("\n");
+    if lines.len() > n {
+        out.push_str("\n…");
+    }
+    out
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

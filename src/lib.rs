@@ -16,6 +16,8 @@ pub mod generate;
 pub mod ingest;
 #[cfg(feature = "engine")]
 pub mod lake;
+#[cfg(feature = "engine")]
+pub mod metrics;
 pub mod schema;
 
 /// The KPIs of contract section 5, in report order.

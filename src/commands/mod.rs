@@ -3,6 +3,7 @@
 
 mod generate;
 mod ingest;
+mod metrics;
 mod run;
 mod validate;
 
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(args) => ingest::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
+        Command::Metrics(args) => metrics::run(&ctx, args),
     }
 }
 

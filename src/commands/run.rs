@@ -1,14 +1,18 @@
 //! `qfb run`: the monthly job in one command. With no flags it runs on the
-//! bundled `sample-data/`, with the lake at `out/lake`. This version has the
-//! ingest stage; metrics, alerts and the report are added as they land.
+//! bundled `sample-data/`, with the lake at `out/lake` and output in `out/`:
+//! ingest every changed drop, compute the metrics of the report month
+//! (default: the latest load month minus one), and print the summary.
+//! Alerts and the report are added as they land.
 
 use std::process::ExitCode;
 
 use crate::cli::RunArgs;
-use crate::commands::{ingest, Context};
+use crate::commands::{ingest, metrics, Context};
 use crate::error::Result;
 use crate::ingest::discover::check_month;
 use crate::ingest::load::Options;
+use crate::lake::Lake;
+use crate::metrics::{summary, Month};
 
 pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let month = args.month.as_deref().map(check_month).transpose()?;
@@ -21,26 +25,20 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let outcome = ingest::ingest(ctx, &opts)?;
     if !ctx.quiet {
         ingest::print(&outcome);
-        let lake = crate::lake::Lake::new(&opts.lake);
-        let latest = lake.manifests()?.last().map(|m| m.load_month.clone());
-        let report = month.or_else(|| latest.as_deref().map(previous_month));
-        println!(
-            "lake: {} (latest load {}); report month {}",
-            opts.lake.display(),
-            latest.as_deref().unwrap_or("none"),
-            report.as_deref().unwrap_or("none")
-        );
+    }
+    let lake = Lake::new(&opts.lake);
+    let label = match month {
+        Some(m) => m,
+        None => metrics::default_month(&lake)?,
+    };
+    let (month, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
+    if !ctx.quiet {
+        let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
+        let inputs = crate::metrics::inputs(&lake, &ctx.schemas, &previous)?;
+        let before = crate::metrics::failure_rates(&inputs, &previous, &ctx.config)?;
+        let mut out = std::io::stdout().lock();
+        let _ = summary::render(&mut out, &month, &tables, Some(&before));
+        println!("\nmetrics written to {}", args.out.join("metrics").join(format!("month={}", month.label)).display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `YYYY-MM` minus one month.
-pub fn previous_month(m: &str) -> String {
-    let y: i32 = m[..4].parse().unwrap_or(1970);
-    let mo: u32 = m[5..].parse().unwrap_or(1);
-    if mo == 1 {
-        format!("{}-12", y - 1)
-    } else {
-        format!("{y}-{:02}", mo - 1)
-    }
 }

@@ -30,7 +30,7 @@ pub struct Outcome {
 }
 
 /// Progress callbacks: total bytes to read, then each file as it is done.
-pub trait Progress {
+pub trait Progress: Sync {
     fn start(&self, total_bytes: u64);
     fn file(&self, month: &str, name: &str, bytes: u64);
 }
@@ -54,9 +54,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let mut problems = Vec::new();
     for drop in drops {
         let unchanged = match lake.manifest(&drop.month)? {
-            Some(m) => {
-                m.fingerprint() == fingerprint(&drop)? && m.config_hash == config_hash && m.schema_hash == schema_hash
-            }
+            Some(m) => m.config_hash == config_hash && m.schema_hash == schema_hash && same_files(&drop, &m)?,
             None => false,
         };
         if unchanged && !opts.force {
@@ -73,27 +71,55 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
         });
     }
 
-    // Second pass: validate and commit, one drop at a time.
-    let total: u64 =
-        planned.iter().flat_map(|d| &d.files).map(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0)).sum();
+    // Second pass: validate and encode drops in parallel (a drop is a few
+    // percent of a year's data, so a couple in memory is cheap), then
+    // commit them one by one in load-month order.
+    let total: u64 = planned.iter().flat_map(|d| &d.files).map(|f| file_len(&f.path)).sum();
     progress.start(total);
-    for drop in planned {
-        let prepared = prepare_drop(&drop, schemas, config, |f, bytes| progress.file(&drop.month, &f.name, bytes))?;
-        commit(&lake, &prepared, schemas, &config_hash, &schema_hash)?;
-        outcome.loaded.push(prepared);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+    for chunk in planned.chunks(workers) {
+        let encoded: Vec<Result<(PreparedDrop, Vec<PartitionData>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|drop| {
+                    scope.spawn(move || {
+                        let prepared =
+                            prepare_drop(drop, schemas, config, |f, bytes| progress.file(&drop.month, &f.name, bytes))?;
+                        let parts = encode(&prepared, schemas)?;
+                        Ok((prepared, parts))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("an ingest worker panicked")).collect()
+        });
+        for result in encoded {
+            let (prepared, parts) = result?;
+            commit(&lake, &prepared, parts, &config_hash, &schema_hash)?;
+            outcome.loaded.push(prepared);
+        }
     }
     Ok(outcome)
 }
 
-/// Write one prepared drop: a partition per table it holds, its rejects,
-/// and its manifest.
-pub fn commit(
-    lake: &Lake,
-    prepared: &PreparedDrop,
-    schemas: &Schemas,
-    config_hash: &str,
-    schema_hash: &str,
-) -> Result<Manifest> {
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// True when the drop holds exactly the files of its last load. Names and
+/// sizes are compared first, so a changed drop is not hashed twice.
+fn same_files(drop: &discover::Drop, m: &Manifest) -> Result<bool> {
+    let mut sized: Vec<(String, u64)> = drop.files.iter().map(|f| (f.name.clone(), file_len(&f.path))).collect();
+    let mut recorded: Vec<(String, u64)> = m.files.iter().map(|f| (f.name.clone(), f.bytes)).collect();
+    sized.sort();
+    recorded.sort();
+    if sized != recorded {
+        return Ok(false);
+    }
+    Ok(fingerprint(drop)? == m.fingerprint())
+}
+
+/// The Parquet partitions of one prepared drop: one per table, and rejects.
+pub fn encode(prepared: &PreparedDrop, schemas: &Schemas) -> Result<Vec<PartitionData>> {
     let mut parts = Vec::new();
     for t in &prepared.tables {
         let schema = schemas.get(&t.table).expect("validated tables come from the schemas");
@@ -111,6 +137,17 @@ pub fn commit(
         rows: rejects.len() as u64,
         parquet: frame::parquet_bytes(&mut df)?,
     });
+    Ok(parts)
+}
+
+/// Write one prepared drop: its partitions, then its manifest.
+pub fn commit(
+    lake: &Lake,
+    prepared: &PreparedDrop,
+    parts: Vec<PartitionData>,
+    config_hash: &str,
+    schema_hash: &str,
+) -> Result<Manifest> {
     let manifest = Manifest {
         load_month: prepared.month.clone(),
         loaded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),

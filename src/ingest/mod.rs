@@ -143,6 +143,8 @@ pub fn prepare_drop(
             };
             match opened.mapping {
                 Some(m) => {
+                    // Rows are rarely shorter than 60 bytes.
+                    v.reserve(bytes.len() / 60);
                     v.begin_file(&f.name, m);
                     opened.sheet.rows(|row| v.push(&row));
                 }

@@ -150,6 +150,8 @@ fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) 
     // the end of the previous one, before a CRLF's `\n` or blank lines, so
     // lines are counted here from where the record's text really starts.
     let mut at = (0usize, 1u64);
+    // The field slices of the previous row, emptied: one allocation per file.
+    let mut spare: Vec<&str> = Vec::new();
     while have {
         let more = !header_only && reader.read_byte_record(&mut next).unwrap_or(false);
         let mut start = cur.position().map(|p| p.byte() as usize).unwrap_or(0).min(bytes.len());
@@ -160,7 +162,8 @@ fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) 
         at.0 = start;
         let unterminated_quote = !more && !header_only && odd_quotes(&bytes[start..]);
         // Delimiters are ASCII, so every field of valid UTF-8 is valid UTF-8.
-        let fields: Vec<&str> = cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")).collect();
+        let mut fields = recycle(std::mem::take(&mut spare));
+        fields.extend(cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")));
         if header_only || !first {
             let go_on = f(Row { line: at.1, fields: &fields, unterminated_quote });
             if !go_on || header_only {
@@ -168,9 +171,17 @@ fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) 
             }
         }
         first = false;
+        spare = recycle(fields);
         std::mem::swap(&mut cur, &mut next);
         have = more;
     }
+}
+
+/// An emptied vector of any lifetime, keeping its allocation (the collect
+/// reuses the buffer in place because the element layout is the same).
+fn recycle<'x>(mut v: Vec<&str>) -> Vec<&'x str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
 }
 
 /// True when `tail` (the last record to the end of the file) leaves a

@@ -1,0 +1,58 @@
+//! `qfb metrics --lake DIR --out DIR [--month YYYY-MM | --months A..B]`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::MetricsArgs;
+use crate::commands::Context;
+use crate::error::{Error, Result};
+use crate::ingest::discover::check_month;
+use crate::lake::Lake;
+use crate::metrics::{self, Month, Tables};
+
+pub fn run(ctx: &Context, args: MetricsArgs) -> Result<ExitCode> {
+    let lake = Lake::new(&args.lake);
+    let months = match (&args.month, &args.months) {
+        (_, Some(range)) => {
+            let (a, b) = range.split_once("..").ok_or_else(|| Error::BadMonth { value: range.clone() })?;
+            Month::range(&check_month(a)?, &check_month(b)?)?
+        }
+        (Some(m), None) => vec![check_month(m)?],
+        (None, None) => vec![default_month(&lake)?],
+    };
+    for m in months {
+        let (month, _) = compute(ctx, &lake, &args.out, &m)?;
+        if !ctx.quiet {
+            println!(
+                "metrics for {}{} written to {}",
+                month.label,
+                if month.provisional { " (provisional)" } else { "" },
+                args.out.join("metrics").join(format!("month={}", month.label)).display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The latest load month of the lake.
+pub fn latest_load(lake: &Lake) -> Result<String> {
+    lake.manifests()?.last().map(|m| m.load_month.clone()).ok_or_else(|| Error::Lake {
+        path: lake.root.clone(),
+        message: "the lake has no committed loads; run `qfb ingest` first".into(),
+    })
+}
+
+/// The default report month: the latest load month minus one.
+pub fn default_month(lake: &Lake) -> Result<String> {
+    Month::previous(&latest_load(lake)?)
+}
+
+/// Compute and write the tables of `label`.
+pub fn compute(ctx: &Context, lake: &Lake, out: &Path, label: &str) -> Result<(Month, Tables)> {
+    let latest = latest_load(lake)?;
+    let month = Month::new(label, Some(&latest))?;
+    let inputs = metrics::inputs(lake, &ctx.schemas, &month)?;
+    let mut tables = metrics::compute(&inputs, &month, &ctx.config)?;
+    metrics::write(out, &month, &mut tables)?;
+    Ok((month, tables))
+}

@@ -1,0 +1,272 @@
+//! Metrics for a report month M (contract section 5): pure transforms from
+//! the lake's current state (LazyFrame in, LazyFrame out), one module per
+//! family, and the I/O at the edges (`inputs` reads the lake, `write`
+//! writes `<out>/metrics/month=YYYY-MM/*.parquet`).
+//!
+//! Conventions for every table: `month` is `YYYY-MM`, counts Int64, rates
+//! and exposures Float64, every row carries `provisional`, a rate is null
+//! when its denominator is 0, and rows are sorted so that the same inputs
+//! give byte-identical files.
+
+mod audit;
+mod failures;
+mod kpis;
+pub mod policy;
+mod quality;
+pub mod summary;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lake::{frame, Lake, REJECTS};
+use crate::schema::Schemas;
+
+/// The report month and its bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub label: String,
+    /// First day of M, 00:00.
+    pub start: NaiveDate,
+    /// First day of M+1: the end of M, exclusive.
+    pub end: NaiveDate,
+    /// `YYYY-MM` of M+1, the drop that completes M.
+    pub next: String,
+    /// M is at or after the latest load month: its data are not complete.
+    pub provisional: bool,
+}
+
+impl Month {
+    /// `label` given the latest load month in the lake.
+    pub fn new(label: &str, latest_load: Option<&str>) -> Result<Month> {
+        let bad = || Error::BadMonth { value: label.to_string() };
+        let start = NaiveDate::parse_from_str(&format!("{label}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+        let end = start.checked_add_months(chrono::Months::new(1)).ok_or_else(bad)?;
+        Ok(Month {
+            label: label.to_string(),
+            start,
+            end,
+            next: end.format("%Y-%m").to_string(),
+            provisional: latest_load.is_none_or(|l| label >= l),
+        })
+    }
+
+    /// Days in M.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days()
+    }
+
+    /// The month before `label` (the default report month is the latest
+    /// load month minus one).
+    pub fn previous(label: &str) -> Result<String> {
+        let m = Month::new(label, None)?;
+        let prev = m.start.checked_sub_months(chrono::Months::new(1)).ok_or(Error::BadMonth { value: label.into() })?;
+        Ok(format!("{:04}-{:02}", prev.year(), prev.month()))
+    }
+
+    /// Every month from `from` to `to`, inclusive.
+    pub fn range(from: &str, to: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut m = Month::new(from, None)?;
+        let last = Month::new(to, None)?;
+        while m.start <= last.start {
+            out.push(m.label.clone());
+            m = Month::new(&m.next, None)?;
+        }
+        Ok(out)
+    }
+}
+
+/// The current state of the lake, as the metrics read it. Every frame is
+/// "latest load wins" unless its name says otherwise.
+pub struct Inputs {
+    pub units: LazyFrame,
+    pub repairs: LazyFrame,
+    pub parts: LazyFrame,
+    pub visits: LazyFrame,
+    pub stations: LazyFrame,
+    pub forms: LazyFrame,
+    /// Stations and forms as loaded in drops up to M+1 (for form_on_time
+    /// and "active as of drop M+1").
+    pub stations_next: LazyFrame,
+    pub forms_next: LazyFrame,
+    /// Every loaded row of every load, with `load_month` (for data quality:
+    /// changes between loads).
+    pub repairs_history: LazyFrame,
+    pub parts_history: LazyFrame,
+    pub units_history: LazyFrame,
+    pub forms_history: LazyFrame,
+    /// Every reject of every load, with `load_month`.
+    pub rejects: LazyFrame,
+    /// Per input file of every load: load_month, file, table, rows_read,
+    /// rows_loaded, rows_rejected, fields_nulled.
+    pub loads: LazyFrame,
+}
+
+/// The metric tables of one month.
+pub struct Tables {
+    pub failure_rates: DataFrame,
+    pub batch_failure_rates: DataFrame,
+    pub kpis: DataFrame,
+    pub station_kpis: DataFrame,
+    pub claim_audit: DataFrame,
+    pub form_reconciliation: DataFrame,
+    pub data_quality: DataFrame,
+}
+
+impl Tables {
+    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 7] {
+        [
+            ("failure_rates", &mut self.failure_rates),
+            ("batch_failure_rates", &mut self.batch_failure_rates),
+            ("kpis", &mut self.kpis),
+            ("station_kpis", &mut self.station_kpis),
+            ("claim_audit", &mut self.claim_audit),
+            ("form_reconciliation", &mut self.form_reconciliation),
+            ("data_quality", &mut self.data_quality),
+        ]
+    }
+}
+
+/// Compute every table for `month`.
+pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Tables> {
+    let units = policy::units_with_warranty(inputs.units.clone(), config);
+    let repairs = policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config);
+    Ok(Tables {
+        failure_rates: collect(failures::failure_rates(units.clone(), repairs.clone(), month, config)?)?,
+        batch_failure_rates: collect(failures::batch_failure_rates(units.clone(), repairs.clone(), month, config)?)?,
+        kpis: collect(kpis::kpis(inputs, repairs.clone(), month, config)?)?,
+        station_kpis: collect(kpis::station_kpis(inputs, repairs.clone(), month, config)?)?,
+        claim_audit: collect(audit::claim_audit(repairs.clone(), month))?,
+        form_reconciliation: collect(audit::form_reconciliation(inputs, month, config)?)?,
+        data_quality: collect(quality::data_quality(inputs, units, month)?)?,
+    })
+}
+
+/// Only `failure_rates`, for last month's comparison in the summary.
+pub fn failure_rates(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
+    let units = policy::units_with_warranty(inputs.units.clone(), config);
+    let repairs = policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config);
+    collect(failures::failure_rates(units, repairs, month, config)?)
+}
+
+/// Collect a plan. Common-subplan elimination panics inside polars 0.55.2
+/// on these plans (`cse/cache_states.rs: unreachable`), so it is off; the
+/// shared inputs are small scans, so little is lost.
+fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    let mut flags = lf.get_current_optimizations();
+    flags.remove(OptFlags::COMM_SUBPLAN_ELIM);
+    lf.with_optimizations(flags).collect()
+}
+
+/// Read the lake's current state for `month`.
+pub fn inputs(lake: &Lake, schemas: &Schemas, month: &Month) -> Result<Inputs> {
+    let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
+    let history = |name: &str| lake.scan(name, frame::table_schema(table(name)), None);
+    let manifests = lake.manifests()?;
+    let mut lm = Vec::new();
+    let (mut file, mut tbl) = (Vec::new(), Vec::new());
+    let (mut read, mut loaded, mut rejected, mut nulled) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for m in &manifests {
+        for f in &m.files {
+            lm.push(m.load_month.clone());
+            file.push(f.name.clone());
+            tbl.push(f.table.clone());
+            read.push(f.rows_read as i64);
+            loaded.push(f.rows_loaded as i64);
+            rejected.push(f.rows_rejected as i64);
+            nulled.push(f.fields_nulled as i64);
+        }
+    }
+    let loads = df![
+        "load_month" => lm,
+        "file" => file,
+        "table" => tbl,
+        "rows_read" => read,
+        "rows_loaded" => loaded,
+        "rows_rejected" => rejected,
+        "fields_nulled" => nulled,
+    ]?
+    .lazy();
+    Ok(Inputs {
+        units: lake.current(table("units"))?,
+        repairs: lake.current(table("repairs"))?,
+        parts: lake.current(table("parts"))?,
+        visits: lake.current(table("visits"))?,
+        stations: lake.current(table("stations"))?,
+        forms: lake.current(table("feedback_forms"))?,
+        stations_next: lake.current_through(table("stations"), Some(&month.next))?,
+        forms_next: lake.current_through(table("feedback_forms"), Some(&month.next))?,
+        repairs_history: history("repairs")?,
+        parts_history: history("parts")?,
+        units_history: history("units")?,
+        forms_history: history("feedback_forms")?,
+        rejects: lake.scan(REJECTS, frame::rejects_schema(), None)?,
+        loads,
+    })
+}
+
+/// Write the tables to `<out>/metrics/month=YYYY-MM/`, each file atomically.
+pub fn write(out: &Path, month: &Month, tables: &mut Tables) -> Result<Vec<PathBuf>> {
+    let dir = out.join("metrics").join(format!("month={}", month.label));
+    let mut written = Vec::new();
+    for (name, df) in tables.named() {
+        let path = dir.join(format!("{name}.parquet"));
+        crate::lake::write_atomic(&path, &frame::parquet_bytes(df)?)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `value` (Float64) from a numerator and denominator, null when the
+/// denominator is 0.
+pub(crate) fn ratio(num: Expr, den: Expr) -> Expr {
+    when(den.clone().eq(lit(0)))
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(num.cast(DataType::Float64) / den.cast(DataType::Float64))
+}
+
+/// Dates as days since 1970-01-01 (Int64), for exposure arithmetic.
+pub(crate) fn days(e: Expr) -> Expr {
+    e.cast(DataType::Int32).cast(DataType::Int64)
+}
+
+pub(crate) fn max2(a: Expr, b: Expr) -> Expr {
+    when(a.clone().gt_eq(b.clone())).then(a).otherwise(b)
+}
+
+pub(crate) fn min2(a: Expr, b: Expr) -> Expr {
+    when(a.clone().lt_eq(b.clone())).then(a).otherwise(b)
+}
+
+/// `e` within [start, end) of `month`, for a datetime expression.
+pub(crate) fn in_month(e: Expr, month: &Month) -> Expr {
+    let start = month.start.and_hms_opt(0, 0, 0).expect("midnight");
+    let end = month.end.and_hms_opt(0, 0, 0).expect("midnight");
+    e.clone().gt_eq(lit(start)).and(e.lt(lit(end))).fill_null(false)
+}
+
+/// `e` within [start, end) of `month`, for a date expression.
+pub(crate) fn date_in_month(e: Expr, month: &Month) -> Expr {
+    e.clone().gt_eq(lit(month.start)).and(e.lt(lit(month.end))).fill_null(false)
+}
+
+/// A small frame of strings with an order column, for "rows always
+/// present" grids.
+pub(crate) fn codes_frame(name: &str, codes: &[String]) -> PolarsResult<LazyFrame> {
+    let order: Vec<i64> = (0..codes.len() as i64).collect();
+    Ok(DataFrame::new(
+        codes.len(),
+        vec![Column::new(name.into(), codes.to_vec()), Column::new(format!("{name}_order").into(), order)],
+    )?
+    .lazy())
+}
+
+/// A date as its day number (days since 1970-01-01), matching [`days`].
+pub(crate) fn day_number(d: NaiveDate) -> i64 {
+    crate::ingest::parse::days(d) as i64
+}

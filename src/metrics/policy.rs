@@ -1,0 +1,122 @@
+//! The warranty policy engine of contract section 4, as polars expressions
+//! over the current units and repairs. Grain: adds columns, never rows.
+//!
+//! - `in_service = coalesce(install_date, sale_date)`;
+//! - `warranty_end(u, c) = sale_date + months(product_line, c)`, calendar
+//!   months clamped to the month's end, at 00:00; main parts carry
+//!   `main_months`, every other component `unit_months`;
+//! - a repair is *in warranty* when `sale_date <= reported_at <
+//!   warranty_end`, *covered* when also its cause is not excluded, and a
+//!   *failure* when in warranty with a failure cause (`quality`). A repair
+//!   on an unknown serial is none of these;
+//! - months in service: the largest k >= 0 with `in_service + k months <=
+//!   reported_at`.
+
+use polars::prelude::*;
+
+use crate::config::Config;
+
+/// Microsecond datetime, the lake's timestamp type.
+pub fn datetime_type() -> DataType {
+    DataType::Datetime(TimeUnit::Microseconds, None)
+}
+
+/// A date as a datetime at 00:00.
+pub fn at_midnight(e: Expr) -> Expr {
+    e.cast(datetime_type())
+}
+
+/// `date + n calendar months`, clamped to the month's end.
+fn plus_months(date: Expr, months: u32) -> Expr {
+    date.dt().offset_by(lit(format!("{months}mo")))
+}
+
+/// Units with `in_service`, `warranty_end_main` and `warranty_end_unit`
+/// (dates). A product line missing from the configuration has no warranty
+/// (null ends), so none of its repairs is in warranty.
+pub fn units_with_warranty(units: LazyFrame, config: &Config) -> LazyFrame {
+    let end = |main: bool| {
+        let mut chain: Option<ChainedThen> = None;
+        let mut first: Option<Then> = None;
+        for pl in &config.product_lines {
+            let months = if main { pl.main_months } else { pl.unit_months };
+            let cond = col("product_line").eq(lit(pl.code.clone()));
+            let value = plus_months(col("sale_date"), months);
+            match (first.take(), chain.take()) {
+                (None, None) => first = Some(when(cond).then(value)),
+                (Some(t), None) => chain = Some(t.when(cond).then(value)),
+                (_, Some(c)) => chain = Some(c.when(cond).then(value)),
+            }
+        }
+        let null_date = lit(NULL).cast(DataType::Date);
+        match (first, chain) {
+            (_, Some(c)) => c.otherwise(null_date),
+            (Some(t), None) => t.otherwise(null_date),
+            (None, None) => null_date,
+        }
+    };
+    units.with_columns([
+        col("install_date").fill_null(col("sale_date")).alias("in_service"),
+        end(true).alias("warranty_end_main"),
+        end(false).alias("warranty_end_unit"),
+    ])
+}
+
+/// True for components that are main parts.
+pub fn is_main(component: Expr, config: &Config) -> Expr {
+    let mains: Vec<String> = config.components.iter().filter(|c| c.main).map(|c| c.code.clone()).collect();
+    component.is_in(lit(Series::new("mains".into(), mains)).implode(true), false)
+}
+
+fn cause_in(cause: Expr, codes: Vec<String>) -> Expr {
+    cause.is_in(lit(Series::new("causes".into(), codes)).implode(true), false)
+}
+
+/// Repairs joined to their unit (left join on serial), with `known_unit`,
+/// `warranty_end` (datetime), `in_warranty`, `covered` and `failure`.
+/// `units` must come from [`units_with_warranty`].
+pub fn repairs_with_policy(repairs: LazyFrame, units: LazyFrame, config: &Config) -> LazyFrame {
+    let unit_cols = units.select([
+        col("serial"),
+        col("product_line"),
+        col("production_batch"),
+        col("sale_date"),
+        col("in_service"),
+        col("warranty_end_main"),
+        col("warranty_end_unit"),
+        lit(true).alias("known_unit"),
+    ]);
+    let failure_causes: Vec<String> = config.causes.iter().filter(|c| c.failure).map(|c| c.code.clone()).collect();
+    let excluded: Vec<String> = config.causes.iter().filter(|c| c.excluded).map(|c| c.code.clone()).collect();
+    let we = when(is_main(col("component"), config)).then(col("warranty_end_main")).otherwise(col("warranty_end_unit"));
+    let in_warranty = col("known_unit")
+        .and(at_midnight(col("sale_date")).lt_eq(col("reported_at")))
+        .and(col("reported_at").lt(col("warranty_end")))
+        .fill_null(false);
+    repairs
+        .left_join(unit_cols, col("serial"), col("serial"))
+        .with_column(col("known_unit").fill_null(false))
+        .with_column(at_midnight(we).alias("warranty_end"))
+        .with_column(in_warranty.alias("in_warranty"))
+        .with_columns([
+            col("in_warranty").and(cause_in(col("cause"), excluded).not()).alias("covered"),
+            col("in_warranty").and(cause_in(col("cause"), failure_causes)).alias("failure"),
+        ])
+}
+
+/// Months in service at `at` (a datetime expression): the largest k >= 0
+/// with `in_service + k months <= at`. Computed from calendar fields: the
+/// whole months between the dates, less one when the day of month (clamped
+/// to the later month's length) has not been reached yet.
+pub fn months_in_service(in_service: Expr, at: Expr) -> Expr {
+    let y0 = in_service.clone().dt().year().cast(DataType::Int32);
+    let m0 = in_service.clone().dt().month().cast(DataType::Int32);
+    let y1 = at.clone().dt().year().cast(DataType::Int32);
+    let m1 = at.clone().dt().month().cast(DataType::Int32);
+    let whole = (y1 - y0) * lit(12) + (m1 - m0);
+    // in_service + whole months, clamped, as a datetime at 00:00.
+    let by = concat_str([whole.clone().cast(DataType::String), lit("mo")], "", true);
+    let anniversary = at_midnight(in_service.dt().offset_by(by));
+    let k = when(anniversary.lt_eq(at)).then(whole.clone()).otherwise(whole - lit(1));
+    when(k.clone().lt(lit(0))).then(lit(0)).otherwise(k).cast(DataType::Int64)
+}
