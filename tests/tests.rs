@@ -10,3 +10,5 @@ mod generate;
 mod ingest;
 #[path = "it/lake.rs"]
 mod lake;
+#[path = "it/metrics.rs"]
+mod metrics;

@@ -14,6 +14,8 @@ mod kpis;
 pub mod policy;
 mod quality;
 pub mod summary;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 

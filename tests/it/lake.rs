@@ -189,6 +189,6 @@ fn the_run_command_ingests_the_bundled_example() {
     let w = Workdir::new();
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data");
     let run = w.qfb(&["run", "--input", sample, "--out", "out"]).expect(0);
-    assert!(run.stdout().contains("report month"), "{}", run.stdout());
+    assert!(run.stdout().contains("qfb summary for 2026-09 (complete)"), "{}", run.stdout());
     assert!(w.path("out/lake/_manifests").exists());
 }
