@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The ingest benchmark (issue #3). For each size it generates canonical
-# UTF-8 drops (`qfb generate --utf8-only`), then times, on the same files:
+# The ingest and metrics benchmark (issues #3 and #4). For each size it
+# generates canonical UTF-8 drops (`qfb generate --utf8-only`, 24 months),
+# then times, on the same files:
 #   - qfb ingest: fully validated, into the lake;
-#   - DuckDB: a plain, unvalidated COPY ... TO parquet of every table.
+#   - DuckDB: a plain, unvalidated COPY ... TO parquet of every table;
+#   - qfb metrics: every section-5 table of one month (2026-09) over the
+#     24-month lake.
 # It prints input bytes, rows, wall time, MB/s and peak RSS for each.
 #
 #   benches/ingest.sh                 # 1M and 10M units
@@ -60,4 +63,6 @@ for t in ["stations", "units", "repairs", "parts", "visits", "feedback_forms"]:
     con.execute(f"COPY (SELECT * FROM read_csv('{src}/*/{t}.csv', header=true, union_by_name=true)) "
                 f"TO '{out}/{t}.parquet' (FORMAT parquet)")
 PY
+
+  run "qfb metrics (1 month)" "$QFB" --quiet metrics --lake "$DATA/lake-$UNITS" --out "$DATA/out-$UNITS" --month 2026-09
 done

@@ -29,12 +29,20 @@ impl Lake {
     /// The state as of load month `through`: only loads up to it count.
     pub fn current_through(&self, schema: &TableSchema, through: Option<&str>) -> Result<LazyFrame> {
         let all = self.scan(&schema.table, frame::table_schema(schema), through)?;
-        let group: Vec<Expr> = match &schema.document {
-            Some(doc) => vec![col(doc.as_str())],
-            None => schema.key.iter().map(|k| col(k.as_str())).collect(),
-        };
-        let latest = col(LOAD_MONTH).max().over(group)?;
-        Ok(all.filter(col(LOAD_MONTH).eq(latest)))
+        Ok(match &schema.document {
+            // A document's lines come as a set: keep every line of the
+            // document's latest load.
+            Some(doc) => {
+                let latest = col(LOAD_MONTH).max().over([col(doc.as_str())])?;
+                all.filter(col(LOAD_MONTH).eq(latest))
+            }
+            // Loads are concatenated oldest first and keys are unique within
+            // a load, so the last row of a key is its latest load. (A hash
+            // `unique` is several times cheaper than a window over the keys.)
+            None => {
+                all.unique(Some(by_name(schema.key.iter().map(|k| k.as_str()), true, false)), UniqueKeepStrategy::Last)
+            }
+        })
     }
 }
 

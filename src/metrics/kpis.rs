@@ -194,10 +194,9 @@ fn finish(lf: LazyFrame, month: &Month, config: &Config, kpis: &[&str]) -> Polar
         .with_columns([lit(month.label.clone()).alias("month"), lit(month.provisional).alias("provisional")]))
 }
 
-pub fn kpis(inputs: &Inputs, repairs: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
-    let counts = events(inputs, repairs, month, config)?
-        .group_by([col("kpi")])
-        .agg([col("numerator").sum(), col("denominator").sum()]);
+/// `events`: from [`events`].
+pub fn kpis(events: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
+    let counts = events.group_by([col("kpi")]).agg([col("numerator").sum(), col("denominator").sum()]);
     let all = crate::KPIS.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let grid = df!["kpi" => all]?.lazy();
     let full = grid
@@ -216,10 +215,11 @@ pub fn kpis(inputs: &Inputs, repairs: LazyFrame, month: &Month, config: &Config)
     ]))
 }
 
-pub fn station_kpis(inputs: &Inputs, repairs: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
+/// `events`: from [`events`].
+pub fn station_kpis(inputs: &Inputs, events: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
     let names: Vec<String> = STATION_KPIS.iter().map(|s| s.to_string()).collect();
     let station_kpi = df!["kpi" => names.clone()]?.lazy();
-    let events = events(inputs, repairs, month, config)?
+    let events = events
         .filter(col("kpi").is_in(lit(Series::new("k".into(), names)).implode(true), false))
         .filter(col("station_id").is_not_null());
     let counts = events

@@ -136,13 +136,15 @@ impl Tables {
 
 /// Compute every table for `month`.
 pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Tables> {
-    let units = policy::units_with_warranty(inputs.units.clone(), config);
-    let repairs = policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config);
+    // Shared by several tables: computed once.
+    let units = collect(policy::units_with_warranty(inputs.units.clone(), config))?.lazy();
+    let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config))?.lazy();
+    let events = collect(kpis::events(inputs, repairs.clone(), month, config)?)?.lazy();
     Ok(Tables {
         failure_rates: collect(failures::failure_rates(units.clone(), repairs.clone(), month, config)?)?,
         batch_failure_rates: collect(failures::batch_failure_rates(units.clone(), repairs.clone(), month, config)?)?,
-        kpis: collect(kpis::kpis(inputs, repairs.clone(), month, config)?)?,
-        station_kpis: collect(kpis::station_kpis(inputs, repairs.clone(), month, config)?)?,
+        kpis: collect(kpis::kpis(events.clone(), month, config)?)?,
+        station_kpis: collect(kpis::station_kpis(inputs, events, month, config)?)?,
         claim_audit: collect(audit::claim_audit(repairs.clone(), month))?,
         form_reconciliation: collect(audit::form_reconciliation(inputs, month, config)?)?,
         data_quality: collect(quality::data_quality(inputs, units, month)?)?,
@@ -160,9 +162,12 @@ pub fn failure_rates(inputs: &Inputs, month: &Month, config: &Config) -> PolarsR
 /// on these plans (`cse/cache_states.rs: unreachable`), so it is off; the
 /// shared inputs are small scans, so little is lost.
 fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    let started = std::time::Instant::now();
     let mut flags = lf.get_current_optimizations();
     flags.remove(OptFlags::COMM_SUBPLAN_ELIM);
-    lf.with_optimizations(flags).collect()
+    let df = lf.with_optimizations(flags).collect()?;
+    tracing::debug!("collected {} rows × {} columns in {:?}", df.height(), df.width(), started.elapsed());
+    Ok(df)
 }
 
 /// Read the lake's current state for `month`.
@@ -194,19 +199,79 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, month: &Month) -> Result<Inputs> {
         "fields_nulled" => nulled,
     ]?
     .lazy();
+    // The current state is read once, with only the columns the metrics
+    // use, and shared by every table: each is used several times, and
+    // "latest load wins" is a hash grouping over every key.
+    let current = |name: &str, through: Option<&str>, cols: &[&str]| -> Result<LazyFrame> {
+        let lf = lake.current_through(table(name), through)?.select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>());
+        Ok(collect(lf)?.lazy())
+    };
+    let stations = ["station_id", "active"];
+    let forms = ["form_id", "station_id", "report_month", "submitted_at", "component", "quantity"];
+    // Histories are read once each, by one query, so they stay lazy and
+    // keep only what data quality compares.
+    let units = current("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
+    // A key can only have changed if it was loaded more than once: when a
+    // table's loads hold no more rows than its current state, its history
+    // has nothing to compare (and at 10M units that saves a pass).
+    let loaded_rows: u64 = manifests.iter().filter_map(|m| m.partition("units")).map(|p| p.rows).sum();
+    let units_resent = loaded_rows > collect(units.clone())?.height() as u64;
+    let history = |name: &str, cols: &[&str]| -> Result<LazyFrame> {
+        let mut cols: Vec<Expr> = cols.iter().map(|c| col(*c)).collect();
+        cols.push(col("load_month"));
+        Ok(history(name)?.select(cols))
+    };
     Ok(Inputs {
-        units: lake.current(table("units"))?,
-        repairs: lake.current(table("repairs"))?,
-        parts: lake.current(table("parts"))?,
-        visits: lake.current(table("visits"))?,
-        stations: lake.current(table("stations"))?,
-        forms: lake.current(table("feedback_forms"))?,
-        stations_next: lake.current_through(table("stations"), Some(&month.next))?,
-        forms_next: lake.current_through(table("feedback_forms"), Some(&month.next))?,
-        repairs_history: history("repairs")?,
-        parts_history: history("parts")?,
-        units_history: history("units")?,
-        forms_history: history("feedback_forms")?,
+        units,
+        repairs: current(
+            "repairs",
+            None,
+            &[
+                "repair_id",
+                "serial",
+                "station_id",
+                "reported_at",
+                "responded_at",
+                "completed_at",
+                "component",
+                "cause",
+                "warranty_claim",
+                "labor_cost",
+                "parts_cost",
+            ],
+        )?,
+        parts: current(
+            "parts",
+            None,
+            &[
+                "order_id",
+                "repair_id",
+                "part_no",
+                "quantity",
+                "requested_at",
+                "promised_at",
+                "shipped_at",
+                "shipped_part_no",
+                "shipped_quantity",
+            ],
+        )?,
+        visits: current(
+            "visits",
+            None,
+            &["visit_id", "repair_id", "visited_at", "reached", "satisfaction", "complaint"],
+        )?,
+        stations: current("stations", None, &stations)?,
+        forms: current("feedback_forms", None, &forms)?,
+        stations_next: current("stations", Some(&month.next), &stations)?,
+        forms_next: current("feedback_forms", Some(&month.next), &forms)?,
+        repairs_history: history("repairs", &["repair_id", "station_id", "responded_at", "completed_at"])?,
+        parts_history: history("parts", &["order_id", "station_id", "promised_at"])?,
+        units_history: if units_resent {
+            history("units", &["serial", "station_id"])?
+        } else {
+            history("units", &["serial", "station_id"])?.limit(0)
+        },
+        forms_history: history("feedback_forms", &["form_id", "station_id", "submitted_at"])?,
         rejects: lake.scan(REJECTS, frame::rejects_schema(), None)?,
         loads,
     })

@@ -31,10 +31,14 @@ fn finding(lf: LazyFrame, section: &str, table: Expr, item: Expr, count: Expr, d
 /// Keys of `history` whose `column` differs between loads, first value
 /// non-null: count and up to 5 example keys.
 fn changed(history: LazyFrame, table: &str, key: &str, column: &str, section: &str) -> LazyFrame {
+    // Distinct (key, value) pairs first: a key with two is a change. (Two
+    // cheap hash passes beat an `n_unique` per group at 10M keys.)
     let per_key = history
         .filter(col(column).is_not_null())
+        .select([col(key), col(column)])
+        .unique(None, UniqueKeepStrategy::Any)
         .group_by([col(key)])
-        .agg([col(column).n_unique().alias("values")])
+        .agg([len().alias("values")])
         .filter(col("values").gt(lit(1)))
         .sort([key], SortMultipleOptions::default());
     finding(
