@@ -51,7 +51,7 @@ pub fn default_month(lake: &Lake) -> Result<String> {
 pub fn compute(ctx: &Context, lake: &Lake, out: &Path, label: &str) -> Result<(Month, Tables)> {
     let latest = latest_load(lake)?;
     let month = Month::new(label, Some(&latest))?;
-    let inputs = metrics::inputs(lake, &ctx.schemas, &month)?;
+    let inputs = metrics::inputs(lake, &ctx.schemas, &ctx.config, &month)?;
     let mut tables = metrics::compute(&inputs, &month, &ctx.config)?;
     metrics::write(out, &month, &mut tables)?;
     Ok((month, tables))

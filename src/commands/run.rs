@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let (month, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
     if !ctx.quiet {
         let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
-        let inputs = crate::metrics::inputs(&lake, &ctx.schemas, &previous)?;
+        let inputs = crate::metrics::inputs(&lake, &ctx.schemas, &ctx.config, &previous)?;
         let before = crate::metrics::failure_rates(&inputs, &previous, &ctx.config)?;
         let mut out = std::io::stdout().lock();
         let _ = summary::render(&mut out, &month, &tables, Some(&before));

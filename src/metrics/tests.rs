@@ -63,7 +63,7 @@ impl Fixture {
         let stations = table("stations", &self.stations);
         let forms = table("feedback_forms", &self.forms);
         Inputs {
-            units: table("units", &self.units),
+            units: policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
             repairs: table("repairs", &self.repairs),
             parts: table("parts", &self.parts),
             visits: table("visits", &self.visits),
