@@ -49,6 +49,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let schema_hash = Schemas::hash();
 
     // First pass: which drops changed, and can every file of those be read?
+    let started = std::time::Instant::now();
     let mut planned = Vec::new();
     let mut outcome = Outcome::default();
     let mut problems = Vec::new();
@@ -71,33 +72,57 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
         });
     }
 
-    // Second pass: validate and encode drops in parallel (a drop is a few
-    // percent of a year's data, so a couple in memory is cheap), then
-    // commit them one by one in load-month order.
-    let total: u64 = planned.iter().flat_map(|d| &d.files).map(|f| file_len(&f.path)).sum();
-    progress.start(total);
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
-    for chunk in planned.chunks(workers) {
-        let encoded: Vec<Result<(PreparedDrop, Vec<PartitionData>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .iter()
-                .map(|drop| {
-                    scope.spawn(move || {
-                        let prepared =
-                            prepare_drop(drop, schemas, config, |f, bytes| progress.file(&drop.month, &f.name, bytes))?;
-                        let parts = encode(&prepared, schemas)?;
+    tracing::debug!("checked {} drops in {:?}", planned.len(), started.elapsed());
+    // Second pass: workers take drops from a queue, largest first, and
+    // validate and encode them; this thread commits each as it is ready.
+    // Loads are independent (latest load wins by load month, not by commit
+    // order), so a large first drop does not hold the others back, and at
+    // most one drop per worker is in memory.
+    let size = |d: &discover::Drop| d.files.iter().map(|f| file_len(&f.path)).sum::<u64>();
+    planned.sort_by_key(|d| std::cmp::Reverse(size(d)));
+    progress.start(planned.iter().map(size).sum());
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, planned.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(PreparedDrop, Vec<PartitionData>)>>(0);
+    let planned = &planned;
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..workers {
+            let (tx, next, failed) = (tx.clone(), &next, &failed);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= planned.len() || failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let drop = &planned[i];
+                let result = prepare_drop(drop, schemas, config, |f, bytes| progress.file(&drop.month, &f.name, bytes))
+                    .and_then(|mut prepared| {
+                        let parts = encode(&mut prepared, schemas)?;
                         Ok((prepared, parts))
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("an ingest worker panicked")).collect()
-        });
-        for result in encoded {
-            let (prepared, parts) = result?;
-            commit(&lake, &prepared, parts, &config_hash, &schema_hash)?;
-            outcome.loaded.push(prepared);
+                    });
+                if tx.send(result).is_err() {
+                    return;
+                }
+            });
         }
-    }
+        drop(tx);
+        for result in rx {
+            match result.and_then(|(prepared, parts)| {
+                commit(&lake, &prepared, parts, &config_hash, &schema_hash)?;
+                Ok(prepared)
+            }) {
+                Ok(prepared) => outcome.loaded.push(prepared),
+                Err(e) => {
+                    // Stop handing out drops; the loads committed so far
+                    // stay (each is whole), the rest are not touched.
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    outcome.loaded.sort_by(|a, b| a.month.cmp(&b.month));
     Ok(outcome)
 }
 
@@ -119,16 +144,16 @@ fn same_files(drop: &discover::Drop, m: &Manifest) -> Result<bool> {
 }
 
 /// The Parquet partitions of one prepared drop: one per table, and rejects.
-pub fn encode(prepared: &PreparedDrop, schemas: &Schemas) -> Result<Vec<PartitionData>> {
+/// The validated columns are released as each table is encoded: only the
+/// counts and rejects are needed after this.
+pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<PartitionData>> {
     let mut parts = Vec::new();
-    for t in &prepared.tables {
+    for t in &mut prepared.tables {
         let schema = schemas.get(&t.table).expect("validated tables come from the schemas");
         let mut df = frame::table_frame(schema, t)?;
-        parts.push(PartitionData {
-            table: t.table.clone(),
-            rows: t.rows() as u64,
-            parquet: frame::parquet_bytes(&mut df)?,
-        });
+        let rows = t.rows() as u64;
+        t.release_rows();
+        parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });
     }
     let rejects: Vec<_> = prepared.rejects().cloned().collect();
     let mut df = frame::rejects_frame(&rejects)?;

@@ -55,7 +55,11 @@ pub fn table_frame(schema: &TableSchema, t: &ValidatedTable) -> PolarsResult<Dat
         cols.push(column(&c.name, data)?);
     }
     cols.push(
-        StringChunked::from_iter_values(SOURCE_FILE.into(), t.source_file.iter().map(String::as_str)).into_column(),
+        StringChunked::from_iter_values(
+            SOURCE_FILE.into(),
+            t.source_file.iter().map(|&i| t.file_names[i as usize].as_str()),
+        )
+        .into_column(),
     );
     cols.push(Int64Chunked::from_slice(SOURCE_LINE.into(), &t.source_line).into_column());
     DataFrame::new(t.rows(), cols)

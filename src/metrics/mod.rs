@@ -228,7 +228,8 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // keep only what data quality compares.
     // Units are the largest table: they get their warranty columns in the
     // same pass, so only one copy of them is held.
-    let units = current_lazy("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
+    let units =
+        current_lazy("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
     let units = collect_memory(policy::units_with_warranty(units, config))?.lazy();
     // A key can only have changed if it was loaded more than once: when a
     // table's loads hold no more rows than its current state, its history
