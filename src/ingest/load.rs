@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{SecondsFormat, Utc};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, FileProblem, Result};
 use crate::ingest::{check_drop, discover, fingerprint, prepare_drop, PreparedDrop};
 use crate::lake::{frame, Lake, Manifest, ManifestFile, PartitionData, REJECTS};
 use crate::schema::Schemas;
@@ -52,7 +52,6 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let started = std::time::Instant::now();
     let mut planned = Vec::new();
     let mut outcome = Outcome::default();
-    let mut problems = Vec::new();
     for drop in drops {
         let unchanged = match lake.manifest(&drop.month)? {
             Some(m) => m.config_hash == config_hash && m.schema_hash == schema_hash && same_files(&drop, &m)?,
@@ -62,9 +61,31 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
             outcome.skipped.push(drop.month.clone());
             continue;
         }
-        problems.extend(check_drop(&drop, schemas)?);
         planned.push(drop);
     }
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, planned.len().max(1));
+    // Each worker checks every `workers`-th drop (the first drop is often
+    // the largest, so contiguous halves would not balance).
+    let checked: Vec<Result<Vec<(String, FileProblem)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let planned = &planned;
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    for drop in planned.iter().skip(w).step_by(workers) {
+                        found.extend(check_drop(drop, schemas)?);
+                    }
+                    Ok(found)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a check worker panicked")).collect()
+    });
+    let mut problems = Vec::new();
+    for c in checked {
+        problems.extend(c?);
+    }
+    problems.sort_by(|a, b| a.0.cmp(&b.0));
     if !problems.is_empty() {
         return Err(Error::UnreadableFiles {
             count: problems.len(),
@@ -81,7 +102,6 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let size = |d: &discover::Drop| d.files.iter().map(|f| file_len(&f.path)).sum::<u64>();
     planned.sort_by_key(|d| std::cmp::Reverse(size(d)));
     progress.start(planned.iter().map(size).sum());
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, planned.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(PreparedDrop, Vec<PartitionData>)>>(0);
