@@ -6,6 +6,7 @@
 //! contract's tables and policy; `commands` turns the CLI into stage calls;
 //! `generate` writes realistic synthetic drops.
 
+pub mod alerts;
 #[cfg(feature = "engine")]
 pub mod cli;
 #[cfg(feature = "engine")]
