@@ -375,3 +375,64 @@ fn form_reconciliation_rows() {
         [["S1", "motor", "0", "1"], ["S2", "sensor", "0", "1"], ["S4", "motor", "null", "1"]]
     );
 }
+
+/// `table` as loaded in `load_month`.
+fn loaded(name: &str, csv: &str, load_month: &str) -> LazyFrame {
+    table(name, csv).with_column(lit(load_month.to_string()).alias("load_month"))
+}
+
+#[test]
+fn data_quality_findings() {
+    let mut f = failure_fixture();
+    // Batch B1 also has a commercial unit: a batch in two product lines.
+    f.units += "U7,M,commercial_deluxe,B1,2026-01-05,2026-02-01,,S1\n";
+    f.visits += "V1,R1,2026-09-05 10:00,phone,yes,5,no\nV2,RX,2026-09-06 10:00,phone,yes,5,no\n";
+    f.parts += "P1,RX,S1,X,motor,1,2026-09-03,2026-09-05,,,\n";
+    let mut inputs = f.inputs();
+    // R1 first came from S1 with a completion, then from S2 with another.
+    let h = "repair_id,serial,station_id,reported_at,responded_at,completed_at,component,cause\n";
+    inputs.repairs_history = concat(
+        [
+            loaded(
+                "repairs",
+                &format!("{h}R1,U1,S1,2026-09-03 10:00,,2026-09-04 10:00,compressor,quality\n"),
+                "2026-09",
+            ),
+            loaded(
+                "repairs",
+                &format!("{h}R1,U1,S2,2026-09-03 10:00,,2026-09-03 18:00,compressor,quality\n"),
+                "2026-10",
+            ),
+        ],
+        UnionArgs::default(),
+    )
+    .unwrap();
+    inputs.loads = df![
+        "load_month" => ["2026-09", "2026-10", "2026-08"],
+        "file" => ["repairs.csv", "units.csv", "units.csv"],
+        "table" => ["repairs", "units", "units"],
+        "rows_read" => [10i64, 5, 7],
+        "rows_loaded" => [8i64, 5, 7],
+        "rows_rejected" => [2i64, 0, 0],
+        "fields_nulled" => [1i64, 0, 0],
+    ]
+    .unwrap()
+    .lazy();
+    let units = inputs.units.clone();
+    let dq = quality::data_quality(&inputs, units, &month()).unwrap().collect().unwrap();
+    let got = rows(&dq, &["section", "table", "item", "count", "detail"]);
+    let has = |want: [&str; 5]| assert!(got.iter().any(|r| r == &want), "no {want:?} in {got:#?}");
+    // Loads M and M+1 only, zero counts left out.
+    has(["load", "repairs", "rows_read", "10", "2026-09/repairs.csv"]);
+    has(["load", "repairs", "rows_rejected", "2", "2026-09/repairs.csv"]);
+    has(["load", "units", "rows_read", "5", "2026-10/units.csv"]);
+    assert!(!got.iter().any(|r| r[4].starts_with("2026-08")));
+    assert!(!got.iter().any(|r| r[0] == "load" && r[3] == "0"));
+    has(["orphan", "repairs", "unknown serial", "1", "R7"]);
+    has(["orphan", "visits", "unknown repair", "1", "V2"]);
+    has(["orphan", "parts", "unknown repair", "1", "P1"]);
+    has(["station_changed", "repairs", "station_id", "1", "R1"]);
+    has(["kpi_evidence_changed", "repairs", "completed_at", "1", "R1"]);
+    has(["multi_line_batch", "units", "B1", "2", "units of this batch carry more than one product line"]);
+    assert!(!got.iter().any(|r| r[0] == "kpi_evidence_changed" && r[2] == "responded_at"));
+}
