@@ -71,8 +71,14 @@ pub fn events(inputs: &Inputs, repairs: LazyFrame, month: &Month, config: &Confi
     );
 
     // satisfaction: the first scored visit of repairs completed in M.
-    let first_scored =
-        inputs.visits.clone().filter(col("satisfaction").is_not_null()).group_by([col("repair_id")]).agg([
+    // Only the visits of repairs completed in M matter: join first, then
+    // sort each repair's few scored visits.
+    let first_scored = completed
+        .clone()
+        .select([col("repair_id")])
+        .inner_join(inputs.visits.clone().filter(col("satisfaction").is_not_null()), col("repair_id"), col("repair_id"))
+        .group_by([col("repair_id")])
+        .agg([
             col("satisfaction")
                 .sort_by([col("visited_at"), col("visit_id")], SortMultipleOptions::default())
                 .first()

@@ -141,14 +141,20 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
     let units = inputs.units.clone();
     let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config))?.lazy();
     let events = collect(kpis::events(inputs, repairs.clone(), month, config)?)?.lazy();
+    let batch_failure_rates = collect(failures::batch_failure_rates(units.clone(), repairs.clone(), month, config)?)?;
     Ok(Tables {
-        failure_rates: collect(failures::failure_rates(units.clone(), repairs.clone(), month, config)?)?,
-        batch_failure_rates: collect(failures::batch_failure_rates(units.clone(), repairs.clone(), month, config)?)?,
+        failure_rates: collect(failures::failure_rates(units, repairs.clone(), month, config)?)?,
+        data_quality: collect(quality::data_quality(
+            inputs,
+            repairs.clone(),
+            batch_failure_rates.clone().lazy(),
+            month,
+        )?)?,
+        batch_failure_rates,
         kpis: collect(kpis::kpis(events.clone(), month, config)?)?,
         station_kpis: collect(kpis::station_kpis(inputs, events, month, config)?)?,
         claim_audit: collect(audit::claim_audit(repairs.clone(), month))?,
         form_reconciliation: collect(audit::form_reconciliation(inputs, month, config)?)?,
-        data_quality: collect(quality::data_quality(inputs, units, month)?)?,
     })
 }
 
@@ -217,7 +223,9 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // use, and shared by every table: each is used several times, and
     // "latest load wins" is a hash grouping over every key.
     let current_lazy = |name: &str, through: Option<&str>, cols: &[&str]| -> Result<LazyFrame> {
-        Ok(lake.current_through(table(name), through)?.select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>()))
+        Ok(lake
+            .current_through(table(name), through, Some(cols))?
+            .select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>()))
     };
     let current = |name: &str, through: Option<&str>, cols: &[&str]| -> Result<LazyFrame> {
         Ok(collect_memory(current_lazy(name, through, cols)?)?.lazy())
@@ -230,7 +238,8 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // same pass, so only one copy of them is held.
     let units =
         current_lazy("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
-    let units = collect_memory(policy::units_with_warranty(units, config))?.lazy();
+    let units = collect_memory(units)?.lazy();
+    let units = collect(policy::units_with_warranty(units, config))?.lazy();
     // A key can only have changed if it was loaded more than once: when a
     // table's loads hold no more rows than its current state, its history
     // has nothing to compare (and at 10M units that saves a pass).

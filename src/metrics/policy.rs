@@ -76,6 +76,10 @@ fn cause_in(cause: Expr, codes: Vec<String>) -> Expr {
 /// `warranty_end` (datetime), `in_warranty`, `covered` and `failure`.
 /// `units` must come from [`units_with_warranty`].
 pub fn repairs_with_policy(repairs: LazyFrame, units: LazyFrame, config: &Config) -> LazyFrame {
+    // Only the units that have repairs: a semi join probes the units once
+    // instead of building a table of every serial (10M at scale).
+    let serials = repairs.clone().select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
+    let units = units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi));
     let unit_cols = units.select([
         col("serial"),
         col("product_line"),

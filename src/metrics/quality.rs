@@ -54,7 +54,9 @@ fn changed(history: LazyFrame, table: &str, key: &str, column: &str, section: &s
     )
 }
 
-pub fn data_quality(inputs: &Inputs, units: LazyFrame, month: &Month) -> PolarsResult<LazyFrame> {
+/// `repairs` come from `policy::repairs_with_policy` (they know whether their
+/// unit is known) and `batches` is the month's `batch_failure_rates`.
+pub fn data_quality(inputs: &Inputs, repairs: LazyFrame, batches: LazyFrame, month: &Month) -> PolarsResult<LazyFrame> {
     let loads_of_m = col("load_month").eq(lit(month.label.clone())).or(col("load_month").eq(lit(month.next.clone())));
     let mut parts = Vec::new();
 
@@ -94,7 +96,6 @@ pub fn data_quality(inputs: &Inputs, units: LazyFrame, month: &Month) -> PolarsR
     ));
 
     // Orphan references in M.
-    let known_units = units.select([col("serial")]).with_column(lit(true).alias("known"));
     let known_repairs = inputs.repairs.clone().select([col("repair_id")]).with_column(lit(true).alias("known"));
     let orphan = |lf: LazyFrame, table: &str, item: &str, id: &str| {
         let rows = lf.filter(col("known").is_null()).sort([id], SortMultipleOptions::default());
@@ -111,10 +112,8 @@ pub fn data_quality(inputs: &Inputs, units: LazyFrame, month: &Month) -> PolarsR
         )
     };
     parts.push(orphan(
-        inputs.repairs.clone().filter(in_month(col("reported_at"), month)).left_join(
-            known_units,
-            col("serial"),
-            col("serial"),
+        repairs.filter(in_month(col("reported_at"), month)).with_column(
+            when(col("known_unit")).then(lit(true)).otherwise(lit(NULL).cast(DataType::Boolean)).alias("known"),
         ),
         "repairs",
         "unknown serial",
@@ -169,11 +168,12 @@ pub fn data_quality(inputs: &Inputs, units: LazyFrame, month: &Month) -> PolarsR
     }
 
     // Batches whose units carry more than one product line.
-    let multi = inputs
-        .units
-        .clone()
+    // From the batch table: its rows are one per (product line, batch).
+    let multi = batches
+        .select([col("production_batch"), col("product_line")])
+        .unique(None, UniqueKeepStrategy::Any)
         .group_by([col("production_batch")])
-        .agg([col("product_line").n_unique().alias("lines")])
+        .agg([len().alias("lines")])
         .filter(col("lines").gt(lit(1)))
         .sort(["production_batch"], SortMultipleOptions::default());
     parts.push(finding(

@@ -418,8 +418,10 @@ fn data_quality_findings() {
     ]
     .unwrap()
     .lazy();
-    let units = inputs.units.clone();
-    let dq = quality::data_quality(&inputs, units, &month()).unwrap().collect().unwrap();
+    let repairs = policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), &Config::defaults());
+    let batches =
+        failures::batch_failure_rates(inputs.units.clone(), repairs.clone(), &month(), &Config::defaults()).unwrap();
+    let dq = quality::data_quality(&inputs, repairs, batches, &month()).unwrap().collect().unwrap();
     let got = rows(&dq, &["section", "table", "item", "count", "detail"]);
     let has = |want: [&str; 5]| assert!(got.iter().any(|r| r == &want), "no {want:?} in {got:#?}");
     // Loads M and M+1 only, zero counts left out.
