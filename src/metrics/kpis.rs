@@ -172,8 +172,10 @@ pub fn active_next(inputs: &Inputs) -> LazyFrame {
     inputs.stations_next.clone().filter(col("active").fill_null(true)).select([col("station_id")])
 }
 
-/// value, target, direction and met from numerator and denominator.
-fn finish(lf: LazyFrame, month: &Month, config: &Config, kpis: &[&str]) -> PolarsResult<LazyFrame> {
+/// value, target, direction and met from numerator and denominator (null
+/// counts are 0: a grid row with no event); rows sorted by `by` then KPI
+/// order, columns in the contract's order with `by` after `month`.
+fn finish(lf: LazyFrame, month: &Month, config: &Config, kpis: &[&str], by: &[&str]) -> PolarsResult<LazyFrame> {
     let names: Vec<String> = kpis.iter().map(|s| s.to_string()).collect();
     let targets: Vec<f64> = kpis.iter().map(|k| config.targets[*k].target).collect();
     let dirs: Vec<&str> = kpis
@@ -185,9 +187,18 @@ fn finish(lf: LazyFrame, month: &Month, config: &Config, kpis: &[&str]) -> Polar
         .collect();
     let order: Vec<i64> = (0..kpis.len() as i64).collect();
     let meta = df!["kpi" => names, "target" => targets, "direction" => dirs, "kpi_order" => order]?.lazy();
+    let sort: Vec<&str> = by.iter().copied().chain(["kpi_order"]).collect();
+    let columns: Vec<Expr> = std::iter::once("month")
+        .chain(by.iter().copied())
+        .chain(["kpi", "numerator", "denominator", "value", "target", "direction", "met", "provisional"])
+        .map(col)
+        .collect();
     Ok(lf
         .inner_join(meta, col("kpi"), col("kpi"))
-        .with_columns([col("numerator").cast(DataType::Int64), col("denominator").cast(DataType::Int64)])
+        .with_columns([
+            col("numerator").fill_null(0i64).cast(DataType::Int64),
+            col("denominator").fill_null(0i64).cast(DataType::Int64),
+        ])
         .with_column(ratio(col("numerator"), col("denominator")).alias("value"))
         .with_column(
             when(col("value").is_null())
@@ -197,7 +208,9 @@ fn finish(lf: LazyFrame, month: &Month, config: &Config, kpis: &[&str]) -> Polar
                 .otherwise(col("value").lt_eq(col("target")))
                 .alias("met"),
         )
-        .with_columns([lit(month.label.clone()).alias("month"), lit(month.provisional).alias("provisional")]))
+        .with_columns([lit(month.label.clone()).alias("month"), lit(month.provisional).alias("provisional")])
+        .sort(sort, SortMultipleOptions::default())
+        .select(columns))
 }
 
 /// `events`: from [`events`].
@@ -205,20 +218,7 @@ pub fn kpis(events: LazyFrame, month: &Month, config: &Config) -> PolarsResult<L
     let counts = events.group_by([col("kpi")]).agg([col("numerator").sum(), col("denominator").sum()]);
     let all = crate::KPIS.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let grid = df!["kpi" => all]?.lazy();
-    let full = grid
-        .left_join(counts, col("kpi"), col("kpi"))
-        .with_columns([col("numerator").fill_null(0i64), col("denominator").fill_null(0i64)]);
-    Ok(finish(full, month, config, crate::KPIS)?.sort(["kpi_order"], SortMultipleOptions::default()).select([
-        col("month"),
-        col("kpi"),
-        col("numerator"),
-        col("denominator"),
-        col("value"),
-        col("target"),
-        col("direction"),
-        col("met"),
-        col("provisional"),
-    ]))
+    finish(grid.left_join(counts, col("kpi"), col("kpi")), month, config, crate::KPIS, &[])
 }
 
 /// `events`: from [`events`].
@@ -238,22 +238,6 @@ pub fn station_kpis(inputs: &Inputs, events: LazyFrame, month: &Month, config: &
     )?
     .unique(None, UniqueKeepStrategy::Any);
     let keys = [col("station_id"), col("kpi")];
-    let full = stations
-        .cross_join(station_kpi, None)
-        .join(counts, keys.clone(), keys, JoinArgs::new(JoinType::Left))
-        .with_columns([col("numerator").fill_null(0i64), col("denominator").fill_null(0i64)]);
-    Ok(finish(full, month, config, STATION_KPIS)?
-        .sort(["station_id", "kpi_order"], SortMultipleOptions::default())
-        .select([
-            col("month"),
-            col("station_id"),
-            col("kpi"),
-            col("numerator"),
-            col("denominator"),
-            col("value"),
-            col("target"),
-            col("direction"),
-            col("met"),
-            col("provisional"),
-        ]))
+    let full = stations.cross_join(station_kpi, None).join(counts, keys.clone(), keys, JoinArgs::new(JoinType::Left));
+    finish(full, month, config, STATION_KPIS, &["station_id"])
 }
