@@ -38,6 +38,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Compute the metric tables of a report month (or a range) from the lake
     Metrics(MetricsArgs),
+    /// Raise the alerts of a report month: bad batches, major issues, KPI breaches
+    Alerts(AlertsArgs),
     /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
     Generate(GenerateArgs),
 }
@@ -94,6 +96,22 @@ pub struct MetricsArgs {
     /// A range of report months to recompute, inclusive
     #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
     pub months: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// The lake to read
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Output folder; alerts go to <out>/alerts/month=YYYY-MM/alerts.json
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Report month [default: the latest load month minus one]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Exit 3 when alerts at or above this severity are raised
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
 }
 
 #[derive(Debug, Args)]

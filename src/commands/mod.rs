@@ -1,6 +1,7 @@
 //! One module per subcommand, each with one `run` entry that turns the
 //! parsed flags into stage options and prints the stage's outcome.
 
+mod alerts;
 mod generate;
 mod ingest;
 mod metrics;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Metrics(args) => metrics::run(&ctx, args),
+        Command::Alerts(args) => alerts::run(&ctx, args),
     }
 }
 

@@ -1,13 +1,13 @@
 //! `qfb run`: the monthly job in one command. With no flags it runs on the
 //! bundled `sample-data/`, with the lake at `out/lake` and output in `out/`:
 //! ingest every changed drop, compute the metrics of the report month
-//! (default: the latest load month minus one), and print the summary.
-//! Alerts and the report are added as they land.
+//! (default: the latest load month minus one), print the summary
+//! and raise the alerts. The HTML report is added when it lands.
 
 use std::process::ExitCode;
 
 use crate::cli::RunArgs;
-use crate::commands::{ingest, metrics, Context};
+use crate::commands::{alerts, ingest, metrics, Context};
 use crate::error::Result;
 use crate::ingest::discover::check_month;
 use crate::ingest::load::Options;
@@ -32,13 +32,19 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         None => metrics::default_month(&lake)?,
     };
     let (month, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
+    let raised = alerts::raise(ctx, &lake, &args.out, &month, &tables)?;
     if !ctx.quiet {
         let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
         let inputs = crate::metrics::inputs(&lake, &ctx.schemas, &ctx.config, &previous)?;
         let before = crate::metrics::failure_rates(&inputs, &previous, &ctx.config)?;
         let mut out = std::io::stdout().lock();
         let _ = summary::render(&mut out, &month, &tables, Some(&before));
+        alerts::print(&mut std::io::stdout().lock(), &raised);
         println!("\nmetrics written to {}", args.out.join("metrics").join(format!("month={}", month.label)).display());
+        println!(
+            "alerts written to {}",
+            args.out.join("alerts").join(format!("month={}", month.label)).join("alerts.json").display()
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(alerts::exit_code(&raised, args.fail_on))
 }

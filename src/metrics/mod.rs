@@ -231,7 +231,18 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         Ok(collect_memory(current_lazy(name, through, cols)?)?.lazy())
     };
     let stations = ["station_id", "active"];
-    let forms = ["form_id", "station_id", "report_month", "submitted_at", "component", "quantity"];
+    let forms = [
+        "form_id",
+        "station_id",
+        "report_month",
+        "submitted_at",
+        "model",
+        "component",
+        "quantity",
+        "major_issue",
+        "description",
+        "suggestion",
+    ];
     // Histories are read once each, by one query, so they stay lazy and
     // keep only what data quality compares.
     // Units are the largest table: they get their warranty columns in the

@@ -1,0 +1,319 @@
+//! `batch_failure`: is a production batch failing faster than the other
+//! batches of its product line did at the same ages? Grain: one alert per
+//! (product line, batch, component) at most.
+//!
+//! For each batch b and component c, failing units are counted by the
+//! months in service at their first failure, and compared with the count
+//! expected from a baseline rate by month in service estimated from the
+//! other batches of the line (b left out), applied to b's own exposure in
+//! warranty by month in service. So a young batch is judged by young units.
+//! The test is an exact one-sided tail: Poisson, or a negative binomial
+//! when the batches of the line vary beyond Poisson (a robust Pearson
+//! dispersion φ > 1 over the to-date window; the variance is widened to
+//! φ·expected).
+//! Each batch is tested at ages ≤ 1, ≤ 3 and ≤ 6 months in service and to
+//! date. Over all tests of the run, `critical` is family-wise (Šidák at
+//! 0.01), `warning` is Benjamini–Hochberg FDR at 0.10, and a test needs at
+//! least `MIN_FAILURES` failing units to fire.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::stats::{benjamini_hochberg, negbin_sf, poisson_sf, sidak};
+use super::{Alert, Kind, Severity};
+use crate::config::Config;
+use crate::metrics::{day_number, policy, Month};
+
+/// Failing units a test needs before it may fire.
+pub const MIN_FAILURES: u64 = 3;
+/// Family-wise error rate of the critical tier.
+pub const CRITICAL_ALPHA: f64 = 0.01;
+/// False-discovery rate of the warning tier.
+pub const WARNING_FDR: f64 = 0.10;
+/// The age windows tested: months in service up to and including.
+pub const WINDOWS: &[(Option<usize>, &str)] =
+    &[(Some(1), "age<=1m"), (Some(3), "age<=3m"), (Some(6), "age<=6m"), (None, "to_date")];
+
+const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+/// Weight (unit-months) of the all-age rate in each age's baseline.
+pub const PRIOR_EXPOSURE: f64 = 1000.0;
+
+/// One batch's exposure (unit-months in warranty) and first failures by
+/// month in service, for one component.
+#[derive(Debug, Default, Clone)]
+struct Profile {
+    exposure: Vec<f64>,
+    failures: Vec<u64>,
+}
+
+impl Profile {
+    fn at(v: &mut Vec<f64>, a: usize) -> &mut f64 {
+        if v.len() <= a {
+            v.resize(a + 1, 0.0);
+        }
+        &mut v[a]
+    }
+}
+
+/// One test of one batch, component and window.
+#[derive(Debug, Clone)]
+struct Test {
+    line: String,
+    batch: String,
+    component: String,
+    rule: &'static str,
+    observed: u64,
+    expected: f64,
+    statistic: &'static str,
+    p: f64,
+}
+
+/// The batch alerts of `month`. `units` come from
+/// `policy::units_with_warranty`, `repairs` from `policy::repairs_with_policy`.
+/// `observed_from` is the first day the lake has data for: exposure before
+/// it is left out, because no failure from then can have been recorded
+/// (counting it would make old batches look healthier than they were).
+pub fn batch_alerts(
+    units: LazyFrame,
+    repairs: LazyFrame,
+    month: &Month,
+    observed_from: chrono::NaiveDate,
+    config: &Config,
+) -> PolarsResult<Vec<Alert>> {
+    let end = day_number(month.end);
+    let start = day_number(observed_from);
+    let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
+    let span = |we: &str| {
+        let d = crate::metrics::min2(lit(end), crate::metrics::days(col(we))) - crate::metrics::days(col("in_service"));
+        crate::metrics::max2(d, lit(0i64)).fill_null(0i64)
+    };
+    // Units sold by the end of M, grouped by their days in warranty.
+    let sold = units.filter(col("sale_date").lt(lit(month.end)));
+    let hist = sold
+        .clone()
+        .group_by([
+            col("product_line"),
+            col("production_batch"),
+            crate::metrics::max2(lit(start) - crate::metrics::days(col("in_service")), lit(0i64)).alias("t_from"),
+            span("warranty_end_main").alias("t_main"),
+            span("warranty_end_unit").alias("t_unit"),
+        ])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        // A fixed order, so the float sums below are the same on every run.
+        .sort(["product_line", "production_batch", "t_from", "t_main", "t_unit"], SortMultipleOptions::default())
+        .collect()?;
+    let sizes = sold
+        .group_by([col("product_line"), col("production_batch")])
+        .agg([
+            len().cast(DataType::Int64).alias("units"),
+            crate::metrics::days(col("warranty_end_main")).gt(lit(end)).sum().cast(DataType::Int64).alias("main_open"),
+            crate::metrics::days(col("warranty_end_unit")).gt(lit(end)).sum().cast(DataType::Int64).alias("unit_open"),
+        ])
+        .collect()?;
+    // First failure of each unit and component, by months in service.
+    let first = repairs
+        .filter(col("failure").and(col("reported_at").lt(lit(end_dt))))
+        .with_column(policy::months_in_service(col("in_service"), col("reported_at")).alias("age"))
+        .group_by([col("product_line"), col("production_batch"), col("serial"), col("component")])
+        .agg([col("age").min()])
+        .group_by([col("product_line"), col("production_batch"), col("component"), col("age")])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        .sort(["product_line", "production_batch", "component", "age"], SortMultipleOptions::default())
+        .collect()?;
+
+    // Profiles per (line, component) → batch.
+    let mains: Vec<&str> = config.components.iter().filter(|c| c.main).map(|c| c.code.as_str()).collect();
+    let mut profiles: BTreeMap<(String, String), BTreeMap<String, Profile>> = BTreeMap::new();
+    let s = |df: &DataFrame, c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+    let i = |df: &DataFrame, c: &str| -> PolarsResult<Int64Chunked> {
+        Ok(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone())
+    };
+    let (hl, hb, tm, tu, hn) = (
+        s(&hist, "product_line")?,
+        s(&hist, "production_batch")?,
+        i(&hist, "t_main")?,
+        i(&hist, "t_unit")?,
+        i(&hist, "n")?,
+    );
+    let tf = i(&hist, "t_from")?;
+    for r in 0..hist.height() {
+        let (Some(line), Some(batch)) = (hl.get(r), hb.get(r)) else { continue };
+        for c in &config.components {
+            // Days in service [from, t) observed in warranty, spread over
+            // the months in service they fall in.
+            let t = if c.main { tm.get(r) } else { tu.get(r) }.unwrap_or(0) as f64;
+            let from = tf.get(r).unwrap_or(0) as f64;
+            let n = hn.get(r).unwrap_or(0) as f64;
+            let p = profiles.entry((line.into(), c.code.clone())).or_default().entry(batch.into()).or_default();
+            let mut a = (from / DAYS_PER_MONTH) as usize;
+            while (a as f64) * DAYS_PER_MONTH < t {
+                let lo = (a as f64 * DAYS_PER_MONTH).max(from);
+                let hi = ((a + 1) as f64 * DAYS_PER_MONTH).min(t);
+                if hi > lo {
+                    *Profile::at(&mut p.exposure, a) += n * (hi - lo) / DAYS_PER_MONTH;
+                }
+                a += 1;
+            }
+        }
+    }
+    let (fl, fb, fc, fa, fnn) = (
+        s(&first, "product_line")?,
+        s(&first, "production_batch")?,
+        s(&first, "component")?,
+        i(&first, "age")?,
+        i(&first, "n")?,
+    );
+    for r in 0..first.height() {
+        let (Some(line), Some(batch), Some(comp)) = (fl.get(r), fb.get(r), fc.get(r)) else { continue };
+        let a = fa.get(r).unwrap_or(0).max(0) as usize;
+        let p = profiles.entry((line.into(), comp.into())).or_default().entry(batch.into()).or_default();
+        if p.failures.len() <= a {
+            p.failures.resize(a + 1, 0);
+        }
+        p.failures[a] += fnn.get(r).unwrap_or(0) as u64;
+    }
+
+    let tests = run_tests(&profiles);
+    let m = tests.iter().filter(|t| t.expected > 0.0).count();
+    let critical_level = sidak(CRITICAL_ALPHA, m);
+    let ps: Vec<f64> = tests.iter().map(|t| if t.observed >= MIN_FAILURES { t.p } else { 1.0 }).collect();
+    let discovered = benjamini_hochberg(&ps, WARNING_FDR);
+
+    // Merge the windows that fire for one subject.
+    let mut fired: BTreeMap<(String, String, String), Vec<(Severity, &Test)>> = BTreeMap::new();
+    for (t, bh) in tests.iter().zip(discovered) {
+        if t.observed < MIN_FAILURES {
+            continue;
+        }
+        let severity = if t.p < critical_level {
+            Severity::Critical
+        } else if bh {
+            Severity::Warning
+        } else {
+            continue;
+        };
+        fired.entry((t.line.clone(), t.batch.clone(), t.component.clone())).or_default().push((severity, t));
+    }
+    let (sl, sb, su) = (s(&sizes, "product_line")?, s(&sizes, "production_batch")?, i(&sizes, "units")?);
+    let (mo, uo) = (i(&sizes, "main_open")?, i(&sizes, "unit_open")?);
+    let size_of = |line: &str, batch: &str, main: bool| -> (i64, i64) {
+        (0..sizes.height())
+            .find(|&r| sl.get(r) == Some(line) && sb.get(r) == Some(batch))
+            .map(|r| (su.get(r).unwrap_or(0), if main { mo.get(r) } else { uo.get(r) }.unwrap_or(0)))
+            .unwrap_or((0, 0))
+    };
+    let mut alerts = Vec::new();
+    for ((line, batch, component), hits) in fired {
+        let severity = hits.iter().map(|h| h.0).max().expect("at least one test fired");
+        let best = hits.iter().min_by(|a, b| a.1.p.total_cmp(&b.1.p)).expect("at least one").1;
+        let rule = hits.iter().map(|h| h.1.rule).collect::<Vec<_>>().join(",");
+        let (units, open) = size_of(&line, &batch, mains.contains(&component.as_str()));
+        let message = format!(
+            "Batch {batch} ({line}): {} units with a {component} failure where {:.1} were expected at their age ({:.1}×, p = {:.1e}); {open} of {units} units still in warranty",
+            best.observed,
+            best.expected,
+            best.observed as f64 / best.expected.max(f64::MIN_POSITIVE),
+            best.p,
+        );
+        let mut a = Alert::new(Kind::BatchFailure, severity, &month.label, month.provisional, message);
+        a.product_line = Some(line);
+        a.production_batch = Some(batch);
+        a.component = Some(component);
+        a.observed = Some(best.observed as f64);
+        a.expected = Some(best.expected);
+        a.statistic = Some(best.statistic.to_string());
+        a.p_value = Some(best.p);
+        a.rule = Some(rule);
+        a.batch_units = Some(units);
+        a.units_affected = Some(open);
+        alerts.push(a.with_id());
+    }
+    Ok(alerts)
+}
+
+/// Every test of every batch: leave-one-out baseline by age, dispersion per
+/// (line, component), exact tail per window.
+fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -> Vec<Test> {
+    let mut tests = Vec::new();
+    for ((line, component), batches) in profiles {
+        let ages = batches.values().map(|p| p.exposure.len().max(p.failures.len())).max().unwrap_or(0);
+        let mut total_x = vec![0.0; ages];
+        let mut total_f = vec![0u64; ages];
+        for p in batches.values() {
+            for (a, x) in p.exposure.iter().enumerate() {
+                total_x[a] += x;
+            }
+            for (a, f) in p.failures.iter().enumerate() {
+                total_f[a] += f;
+            }
+        }
+        // Observed and leave-one-out expected per batch and window. The
+        // baseline rate at each age is shrunk towards the other batches'
+        // all-age rate with `PRIOR_EXPOSURE` unit-months of weight, so an age
+        // that few other batches have reached does not give a noisy (often
+        // zero) expectation.
+        let all_x: f64 = total_x.iter().sum();
+        let all_f: u64 = total_f.iter().sum();
+        let per_batch: Vec<(&String, Vec<(u64, f64)>)> = batches
+            .iter()
+            .map(|(b, p)| {
+                let own_x: f64 = p.exposure.iter().sum();
+                let own_f: u64 = p.failures.iter().sum();
+                let rest_rate = if all_x - own_x > 0.0 { (all_f - own_f) as f64 / (all_x - own_x) } else { 0.0 };
+                let windows = WINDOWS
+                    .iter()
+                    .map(|(max_age, _)| {
+                        let top = max_age.map(|m| (m + 1).min(ages)).unwrap_or(ages);
+                        let mut o = 0;
+                        let mut e = 0.0;
+                        for a in 0..top {
+                            let x = p.exposure.get(a).copied().unwrap_or(0.0);
+                            let f = p.failures.get(a).copied().unwrap_or(0);
+                            o += f;
+                            let (rest_x, rest_f) = (total_x[a] - x, (total_f[a] - f) as f64);
+                            let rate = (rest_f + PRIOR_EXPOSURE * rest_rate) / (rest_x.max(0.0) + PRIOR_EXPOSURE);
+                            e += rate * x;
+                        }
+                        (o, e)
+                    })
+                    .collect();
+                (b, windows)
+            })
+            .collect();
+        // Dispersion between batches from the to-date window: the median
+        // squared Pearson residual over its χ²(1) median (0.455), so that
+        // one bad batch cannot widen the test that should catch it.
+        let mut r2: Vec<f64> = per_batch
+            .iter()
+            .map(|(_, w)| w[WINDOWS.len() - 1])
+            .filter(|(_, e)| *e >= 1.0)
+            .map(|(o, e)| (o as f64 - e).powi(2) / e)
+            .collect();
+        r2.sort_by(f64::total_cmp);
+        let phi = if r2.len() >= 5 { (r2[r2.len() / 2] / 0.455).max(1.0) } else { 1.0 };
+        for (batch, windows) in per_batch {
+            for ((o, e), (_, rule)) in windows.into_iter().zip(WINDOWS) {
+                if e <= 0.0 {
+                    continue;
+                }
+                let (statistic, p) = if phi > 1.0 {
+                    ("negative_binomial", negbin_sf(o, e, e / (phi - 1.0)))
+                } else {
+                    ("poisson_exact", poisson_sf(o, e))
+                };
+                tests.push(Test {
+                    line: line.clone(),
+                    batch: batch.clone(),
+                    component: component.clone(),
+                    rule,
+                    observed: o,
+                    expected: e,
+                    statistic,
+                    p,
+                });
+            }
+        }
+    }
+    tests
+}

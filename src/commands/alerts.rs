@@ -1,0 +1,73 @@
+//! `qfb alerts --lake DIR --out DIR [--month YYYY-MM] [--fail-on warning|critical]`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::alerts::{self, Alert, Severity};
+use crate::cli::{self, AlertsArgs};
+use crate::commands::{metrics, Context};
+use crate::error::Result;
+use crate::ingest::discover::check_month;
+use crate::lake::Lake;
+use crate::metrics::{Month, Tables};
+
+pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
+    let lake = Lake::new(&args.lake);
+    let label = match &args.month {
+        Some(m) => check_month(m)?,
+        None => metrics::default_month(&lake)?,
+    };
+    let (month, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
+    let alerts = raise(ctx, &lake, &args.out, &month, &tables)?;
+    if !ctx.quiet {
+        print(&mut std::io::stdout().lock(), &alerts);
+    }
+    Ok(exit_code(&alerts, args.fail_on))
+}
+
+/// Compute, write and return the alerts of `month`; shared with `qfb run`.
+pub fn raise(ctx: &Context, lake: &Lake, out: &Path, month: &Month, tables: &Tables) -> Result<Vec<Alert>> {
+    let inputs = crate::metrics::inputs(lake, &ctx.schemas, &ctx.config, month)?;
+    // The station KPIs of the two months before, for "three months running".
+    let latest = metrics::latest_load(lake)?;
+    let mut history = Vec::new();
+    let mut label = month.label.clone();
+    for _ in 0..2 {
+        label = Month::previous(&label)?;
+        let m = Month::new(&label, Some(&latest))?;
+        let past = crate::metrics::inputs(lake, &ctx.schemas, &ctx.config, &m)?;
+        history.push(crate::metrics::compute(&past, &m, &ctx.config)?.station_kpis);
+    }
+    let first_load = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_else(|| month.label.clone());
+    let observed_from = Month::new(&first_load, None)?.start;
+    let alerts = alerts::compute(&inputs, tables, &history, month, observed_from, &ctx.config)?;
+    alerts::write(out, &month.label, &alerts)?;
+    Ok(alerts)
+}
+
+/// One line per alert, in rank order.
+pub fn print(out: &mut impl Write, alerts: &[Alert]) {
+    let _ = writeln!(out, "\n{} alert{}", alerts.len(), if alerts.len() == 1 { "" } else { "s" });
+    for a in alerts {
+        let sev = match a.severity {
+            Severity::Critical => "CRITICAL",
+            Severity::Warning => "warning ",
+        };
+        let _ = writeln!(out, "  {sev} {:<15} {}", a.kind.as_str(), a.message);
+    }
+}
+
+/// 3 when an alert reaches `fail_on`, else 0.
+pub fn exit_code(alerts: &[Alert], fail_on: Option<cli::Severity>) -> ExitCode {
+    let threshold = match fail_on {
+        None => return ExitCode::SUCCESS,
+        Some(cli::Severity::Warning) => Severity::Warning,
+        Some(cli::Severity::Critical) => Severity::Critical,
+    };
+    if alerts.iter().any(|a| a.severity >= threshold) {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
