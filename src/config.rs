@@ -21,6 +21,21 @@ pub struct Config {
     pub channels: Vec<Code>,
     pub windows: Windows,
     pub targets: BTreeMap<String, Target>,
+    pub alerts: Alerts,
+}
+
+/// Alert thresholds (see `config/defaults.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    pub critical_alpha: f64,
+    pub warning_fdr: f64,
+    pub min_failures: u64,
+    pub age_windows: Vec<usize>,
+    pub prior_exposure: f64,
+    pub station_min_denominator: i64,
+    pub station_alpha: f64,
+    pub escalate_months: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -150,6 +165,17 @@ impl Config {
             if !crate::KPIS.contains(&kpi.as_str()) {
                 return Err(format!("unknown KPI `{kpi}` in `targets`"));
             }
+        }
+        let a = &self.alerts;
+        for (name, v) in
+            [("critical_alpha", a.critical_alpha), ("warning_fdr", a.warning_fdr), ("station_alpha", a.station_alpha)]
+        {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(format!("`alerts.{name}` must be between 0 and 1, not {v}"));
+            }
+        }
+        if a.escalate_months == 0 {
+            return Err("`alerts.escalate_months` must be at least 1".into());
         }
         if !(1..=28).contains(&self.windows.form_due_day) {
             return Err(format!("`windows.form_due_day` must be 1..28, not {}", self.windows.form_due_day));

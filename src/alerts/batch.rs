@@ -14,7 +14,8 @@
 //! Each batch is tested at ages ≤ 1, ≤ 3 and ≤ 6 months in service and to
 //! date. Over all tests of the run, `critical` is family-wise (Šidák at
 //! 0.01), `warning` is Benjamini–Hochberg FDR at 0.10, and a test needs at
-//! least `MIN_FAILURES` failing units to fire.
+//! least 3 failing units to fire; `[alerts]` in the configuration sets all
+//! of these.
 
 use std::collections::BTreeMap;
 
@@ -62,7 +63,7 @@ struct Test {
     line: String,
     batch: String,
     component: String,
-    rule: &'static str,
+    rule: String,
     observed: u64,
     expected: f64,
     statistic: &'static str,
@@ -174,16 +175,23 @@ pub fn batch_alerts(
         p.failures[a] += fnn.get(r).unwrap_or(0) as u64;
     }
 
-    let tests = run_tests(&profiles);
+    let settings = &config.alerts;
+    let windows: Vec<(Option<usize>, String)> = settings
+        .age_windows
+        .iter()
+        .map(|&m| (Some(m), format!("age<={m}m")))
+        .chain([(None, "to_date".to_string())])
+        .collect();
+    let tests = run_tests(&profiles, &windows, settings.prior_exposure);
     let m = tests.iter().filter(|t| t.expected > 0.0).count();
-    let critical_level = sidak(CRITICAL_ALPHA, m);
-    let ps: Vec<f64> = tests.iter().map(|t| if t.observed >= MIN_FAILURES { t.p } else { 1.0 }).collect();
-    let discovered = benjamini_hochberg(&ps, WARNING_FDR);
+    let critical_level = sidak(settings.critical_alpha, m);
+    let ps: Vec<f64> = tests.iter().map(|t| if t.observed >= settings.min_failures { t.p } else { 1.0 }).collect();
+    let discovered = benjamini_hochberg(&ps, settings.warning_fdr);
 
     // Merge the windows that fire for one subject.
     let mut fired: BTreeMap<(String, String, String), Vec<(Severity, &Test)>> = BTreeMap::new();
     for (t, bh) in tests.iter().zip(discovered) {
-        if t.observed < MIN_FAILURES {
+        if t.observed < settings.min_failures {
             continue;
         }
         let severity = if t.p < critical_level {
@@ -207,7 +215,7 @@ pub fn batch_alerts(
     for ((line, batch, component), hits) in fired {
         let severity = hits.iter().map(|h| h.0).max().expect("at least one test fired");
         let best = hits.iter().min_by(|a, b| a.1.p.total_cmp(&b.1.p)).expect("at least one").1;
-        let rule = hits.iter().map(|h| h.1.rule).collect::<Vec<_>>().join(",");
+        let rule = hits.iter().map(|h| h.1.rule.as_str()).collect::<Vec<_>>().join(",");
         let (units, open) = size_of(&line, &batch, mains.contains(&component.as_str()));
         let message = format!(
             "Batch {batch} ({line}): {} units with a {component} failure where {:.1} were expected at their age ({:.1}×, p = {:.1e}); {open} of {units} units still in warranty",
@@ -234,7 +242,11 @@ pub fn batch_alerts(
 
 /// Every test of every batch: leave-one-out baseline by age, dispersion per
 /// (line, component), exact tail per window.
-fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -> Vec<Test> {
+fn run_tests(
+    profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>,
+    windows: &[(Option<usize>, String)],
+    prior_exposure: f64,
+) -> Vec<Test> {
     let mut tests = Vec::new();
     for ((line, component), batches) in profiles {
         let ages = batches.values().map(|p| p.exposure.len().max(p.failures.len())).max().unwrap_or(0);
@@ -250,7 +262,7 @@ fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -
         }
         // Observed and leave-one-out expected per batch and window. The
         // baseline rate at each age is shrunk towards the other batches'
-        // all-age rate with `PRIOR_EXPOSURE` unit-months of weight, so an age
+        // all-age rate with `prior_exposure` unit-months of weight, so an age
         // that few other batches have reached does not give a noisy (often
         // zero) expectation.
         let all_x: f64 = total_x.iter().sum();
@@ -261,7 +273,7 @@ fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -
                 let own_x: f64 = p.exposure.iter().sum();
                 let own_f: u64 = p.failures.iter().sum();
                 let rest_rate = if all_x - own_x > 0.0 { (all_f - own_f) as f64 / (all_x - own_x) } else { 0.0 };
-                let windows = WINDOWS
+                let windows = windows
                     .iter()
                     .map(|(max_age, _)| {
                         let top = max_age.map(|m| (m + 1).min(ages)).unwrap_or(ages);
@@ -272,7 +284,7 @@ fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -
                             let f = p.failures.get(a).copied().unwrap_or(0);
                             o += f;
                             let (rest_x, rest_f) = (total_x[a] - x, (total_f[a] - f) as f64);
-                            let rate = (rest_f + PRIOR_EXPOSURE * rest_rate) / (rest_x.max(0.0) + PRIOR_EXPOSURE);
+                            let rate = (rest_f + prior_exposure * rest_rate) / (rest_x.max(0.0) + prior_exposure);
                             e += rate * x;
                         }
                         (o, e)
@@ -292,8 +304,8 @@ fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -
             .collect();
         r2.sort_by(f64::total_cmp);
         let phi = if r2.len() >= 5 { (r2[r2.len() / 2] / 0.455).max(1.0) } else { 1.0 };
-        for (batch, windows) in per_batch {
-            for ((o, e), (_, rule)) in windows.into_iter().zip(WINDOWS) {
+        for (batch, counts) in per_batch {
+            for ((o, e), (_, rule)) in counts.into_iter().zip(windows) {
                 if e <= 0.0 {
                     continue;
                 }
@@ -306,7 +318,7 @@ fn run_tests(profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>) -
                     line: line.clone(),
                     batch: batch.clone(),
                     component: component.clone(),
-                    rule,
+                    rule: rule.clone(),
                     observed: o,
                     expected: e,
                     statistic,

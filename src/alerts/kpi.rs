@@ -1,7 +1,8 @@
 //! `kpi_breach`: a company KPI that misses its target is a warning. A
-//! station breach needs at least `MIN_DENOMINATOR` events and a one-sided
-//! binomial test against the target that rejects at `STATION_ALPHA`; a
-//! station that breaches the same KPI three months running is critical.
+//! station breach needs at least `station_min_denominator` events (20) and
+//! a one-sided binomial test against the target that rejects at
+//! `station_alpha` (0.01); a station that breaches the same KPI
+//! `escalate_months` (3) months running is critical.
 //! Grain: one alert per (KPI) and per (station, KPI).
 
 use polars::prelude::*;
@@ -9,9 +10,6 @@ use polars::prelude::*;
 use super::stats::binomial_cdf;
 use super::{Alert, Kind, Severity};
 use crate::metrics::Month;
-
-pub const MIN_DENOMINATOR: i64 = 20;
-pub const STATION_ALPHA: f64 = 0.01;
 
 struct Row {
     station: Option<String>,
@@ -59,13 +57,14 @@ fn breach_p(r: &Row) -> f64 {
     }
 }
 
-/// `kpis` and `station_kpis` of M; `history`: the station_kpis of M-1 and
-/// M-2 when known, for escalation.
+/// `kpis` and `station_kpis` of M; `history`: the station_kpis of the months
+/// before M, latest first, for escalation.
 pub fn kpi_alerts(
     kpis: &DataFrame,
     station_kpis: &DataFrame,
     history: &[DataFrame],
     month: &Month,
+    settings: &crate::config::Alerts,
 ) -> PolarsResult<Vec<Alert>> {
     let mut alerts = Vec::new();
     for r in rows(kpis, false)? {
@@ -89,14 +88,17 @@ pub fn kpi_alerts(
         a.details = Some(format!("numerator {}, denominator {}", r.num, r.den));
         alerts.push(a.with_id());
     }
-    let breached = |r: &Row| r.den >= MIN_DENOMINATOR && r.met == Some(false) && breach_p(r) < STATION_ALPHA;
+    let breached = |r: &Row| {
+        r.den >= settings.station_min_denominator && r.met == Some(false) && breach_p(r) < settings.station_alpha
+    };
+    let needed = settings.escalate_months - 1;
     let past: Vec<Vec<Row>> = history.iter().map(|h| rows(h, true)).collect::<PolarsResult<_>>()?;
     for r in rows(station_kpis, true)? {
         if !breached(&r) {
             continue;
         }
-        let running = past.len() >= 2
-            && past.iter().all(|p| p.iter().any(|q| q.station == r.station && q.kpi == r.kpi && breached(q)));
+        let running = past.len() >= needed
+            && past[..needed].iter().all(|p| p.iter().any(|q| q.station == r.station && q.kpi == r.kpi && breached(q)));
         let severity = if running { Severity::Critical } else { Severity::Warning };
         let p = breach_p(&r);
         let station = r.station.clone().unwrap_or_default();
@@ -107,7 +109,7 @@ pub fn kpi_alerts(
             r.target * 100.0,
             r.num,
             r.den,
-            if running { ", the third month running" } else { "" }
+            if running { format!(", {} months running", settings.escalate_months) } else { String::new() }
         );
         let mut a = Alert::new(Kind::KpiBreach, severity, &month.label, month.provisional, message);
         a.station_id = Some(station);
@@ -116,9 +118,55 @@ pub fn kpi_alerts(
         a.expected = Some(r.target);
         a.statistic = Some("binomial".into());
         a.p_value = Some(p);
-        a.rule = Some(if running { "binomial<0.01,3_months".into() } else { "binomial<0.01".into() });
+        a.rule =
+            Some(if running { format!("binomial,{}_months", settings.escalate_months) } else { "binomial".into() });
         a.details = Some(format!("numerator {}, denominator {}", r.num, r.den));
         alerts.push(a.with_id());
     }
     Ok(alerts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn station_frame(num: i64, den: i64) -> DataFrame {
+        let v = num as f64 / den as f64;
+        df![
+            "month" => ["m"], "station_id" => ["S1"], "kpi" => ["response_24h"], "numerator" => [num],
+            "denominator" => [den], "value" => [v], "target" => [1.0], "direction" => ["at_least"], "met" => [v >= 1.0],
+            "provisional" => [false],
+        ]
+        .unwrap()
+    }
+
+    fn company_frame() -> DataFrame {
+        df![
+            "month" => ["m"], "kpi" => ["response_24h"], "numerator" => [1i64], "denominator" => [1i64], "value" => [1.0],
+            "target" => [1.0], "direction" => ["at_least"], "met" => [true], "provisional" => [false],
+        ]
+        .unwrap()
+    }
+
+    #[test]
+    fn station_breaches_need_evidence_and_escalate_after_three_months() {
+        let settings = Config::defaults().alerts;
+        let month = Month::new("2026-09", Some("2026-10")).unwrap();
+        let run = |now: DataFrame, history: Vec<DataFrame>| {
+            kpi_alerts(&company_frame(), &now, &history, &month, &settings).unwrap()
+        };
+        // 19 events: below the minimum denominator, however bad.
+        assert!(run(station_frame(10, 19), vec![]).is_empty());
+        // 20 events, 19 in time against a 100% target: P(X <= 19 | p = 1) = 0.
+        let a = run(station_frame(19, 20), vec![]);
+        assert_eq!((a.len(), a[0].severity, a[0].p_value), (1, Severity::Warning, Some(0.0)));
+        assert_eq!(a[0].id, "2026-09/kpi_breach/-/-/-/S1/response_24h");
+        // Breached in the two months before as well: critical.
+        let a = run(station_frame(19, 20), vec![station_frame(18, 25), station_frame(20, 30)]);
+        assert_eq!((a[0].severity, a[0].rule.as_deref()), (Severity::Critical, Some("binomial,3_months")));
+        // One clean month in between breaks the run.
+        let a = run(station_frame(19, 20), vec![station_frame(25, 25), station_frame(20, 30)]);
+        assert_eq!(a[0].severity, Severity::Warning);
+    }
 }

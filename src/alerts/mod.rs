@@ -121,9 +121,9 @@ impl Alert {
     }
 }
 
-/// Every alert of `month`, ranked. `history`: the station KPIs of the two
-/// months before, for escalation (fewer when unknown); `observed_from`: the
-/// first day of the earliest load month.
+/// Every alert of `month`, ranked. `history`: the station KPIs of the
+/// months before, latest first, for escalation; `observed_from`: the first
+/// day of the earliest load month.
 #[cfg(feature = "engine")]
 pub fn compute(
     inputs: &crate::metrics::Inputs,
@@ -136,7 +136,7 @@ pub fn compute(
     let repairs = crate::metrics::policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config);
     let mut alerts = major::major_alerts(inputs.forms.clone(), month)?;
     alerts.extend(batch::batch_alerts(inputs.units.clone(), repairs, month, observed_from, config)?);
-    alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month)?);
+    alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, &config.alerts)?);
     rank(&mut alerts);
     Ok(alerts)
 }

@@ -29,11 +29,11 @@ pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
 /// Compute, write and return the alerts of `month`; shared with `qfb run`.
 pub fn raise(ctx: &Context, lake: &Lake, out: &Path, month: &Month, tables: &Tables) -> Result<Vec<Alert>> {
     let inputs = crate::metrics::inputs(lake, &ctx.schemas, &ctx.config, month)?;
-    // The station KPIs of the two months before, for "three months running".
+    // The station KPIs of the months before, for "N months running".
     let latest = metrics::latest_load(lake)?;
     let mut history = Vec::new();
     let mut label = month.label.clone();
-    for _ in 0..2 {
+    for _ in 1..ctx.config.alerts.escalate_months {
         label = Month::previous(&label)?;
         let m = Month::new(&label, Some(&latest))?;
         let past = crate::metrics::inputs(lake, &ctx.schemas, &ctx.config, &m)?;
