@@ -4,8 +4,8 @@
 //! (`kpi_breach`). Pure: metric-level frames in, alerts out; `write` puts
 //! them in `<out>/alerts/month=YYYY-MM/alerts.json`.
 //!
-//! Component trend charts (`component_trend`) and the simulation study are
-//! the next step of issue #5.
+//! `component_trend` charts each component's monthly failures against its
+//! age-expected count. The simulation study is the next step of issue #5.
 
 #[cfg(feature = "engine")]
 pub mod batch;
@@ -13,6 +13,8 @@ pub mod batch;
 pub mod kpi;
 #[cfg(feature = "engine")]
 pub mod major;
+#[cfg(feature = "engine")]
+pub mod trend;
 pub mod stats;
 
 use serde::Serialize;
@@ -130,12 +132,14 @@ pub fn compute(
     tables: &crate::metrics::Tables,
     history: &[polars::prelude::DataFrame],
     month: &crate::metrics::Month,
+    latest_load: &str,
     observed_from: chrono::NaiveDate,
     config: &crate::config::Config,
 ) -> polars::prelude::PolarsResult<Vec<Alert>> {
     let repairs = crate::metrics::policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config);
     let mut alerts = major::major_alerts(inputs.forms.clone(), month)?;
-    alerts.extend(batch::batch_alerts(inputs.units.clone(), repairs, month, observed_from, config)?);
+    alerts.extend(batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?);
+    alerts.extend(trend::trend_alerts(inputs.units.clone(), repairs, month, latest_load, observed_from, config)?);
     alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, &config.alerts)?);
     rank(&mut alerts);
     Ok(alerts)

@@ -41,7 +41,7 @@ pub fn raise(ctx: &Context, lake: &Lake, out: &Path, month: &Month, tables: &Tab
     }
     let first_load = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_else(|| month.label.clone());
     let observed_from = Month::new(&first_load, None)?.start;
-    let alerts = alerts::compute(&inputs, tables, &history, month, observed_from, &ctx.config)?;
+    let alerts = alerts::compute(&inputs, tables, &history, month, &latest, observed_from, &ctx.config)?;
     alerts::write(out, &month.label, &alerts)?;
     Ok(alerts)
 }

@@ -1,0 +1,179 @@
+//! `component_trend`: is a component failing more than the fleet's age
+//! explains? Grain: one alert per (product line, component) at most.
+//!
+//! For the last 24 months up to M, each month's failing units (first
+//! failure of the component in that month) are charted against the count
+//! expected from a baseline rate by month in service, pooled over the
+//! window (so an ageing fleet does not trip the chart by itself): a u-chart
+//! of observed over expected, with Laney's u′ limits when the months vary
+//! beyond Poisson. Western Electric rules 1–4 on the upper side fire when
+//! they complete at M; a provisional M is charted but never fires. Trend
+//! alerts are warnings.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use polars::prelude::*;
+
+use super::stats::{laney_u_chart, u_chart, western_electric};
+use super::{Alert, Kind, Severity};
+use crate::config::Config;
+use crate::metrics::{day_number, policy, Month};
+
+const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+/// Months charted, M included.
+pub const WINDOW: usize = 24;
+
+/// Index of a date's month, counted from year 0.
+fn month_index(d: chrono::NaiveDate) -> i64 {
+    d.year() as i64 * 12 + d.month0() as i64
+}
+
+/// The trend alerts of `month`; `latest_load` marks provisional months.
+pub fn trend_alerts(
+    units: LazyFrame,
+    repairs: LazyFrame,
+    month: &Month,
+    latest_load: &str,
+    observed_from: chrono::NaiveDate,
+    config: &Config,
+) -> PolarsResult<Vec<Alert>> {
+    let last = month_index(month.start);
+    let first = (last - WINDOW as i64 + 1).max(month_index(observed_from));
+    let months = (last - first + 1).max(0) as usize;
+    if months < 8 {
+        return Ok(Vec::new());
+    }
+    let start = chrono::NaiveDate::from_ymd_opt((first / 12) as i32, (first % 12) as u32 + 1, 1).expect("a month");
+    let latest = Month::new(latest_load, None).map(|m| month_index(m.start)).unwrap_or(i64::MAX);
+
+    // Units grouped by in-service day and warranty ends (days since 1970).
+    let hist = units
+        .filter(col("sale_date").lt(lit(month.end)))
+        .group_by([
+            col("product_line"),
+            crate::metrics::days(col("in_service")).alias("s"),
+            crate::metrics::days(col("warranty_end_main")).alias("wm"),
+            crate::metrics::days(col("warranty_end_unit")).alias("wu"),
+        ])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        .sort(["product_line", "s", "wm", "wu"], SortMultipleOptions::default())
+        .collect()?;
+    // Failing units per component, by month reported and month in service.
+    let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
+    let start_dt = start.and_hms_opt(0, 0, 0).expect("midnight");
+    let fails = repairs
+        .filter(col("failure").and(col("reported_at").gt_eq(lit(start_dt))).and(col("reported_at").lt(lit(end_dt))))
+        .with_columns([
+            policy::months_in_service(col("in_service"), col("reported_at")).alias("age"),
+            (col("reported_at").dt().year().cast(DataType::Int64) * lit(12i64) + col("reported_at").dt().month().cast(DataType::Int64)
+                - lit(1i64))
+            .alias("t"),
+        ])
+        .group_by([col("product_line"), col("component"), col("t"), col("age")])
+        .agg([col("serial").n_unique().cast(DataType::Int64).alias("n")])
+        .sort(["product_line", "component", "t", "age"], SortMultipleOptions::default())
+        .collect()?;
+    let by_age = fails;
+
+    let s = |df: &DataFrame, c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+    let i = |df: &DataFrame, c: &str| -> PolarsResult<Int64Chunked> { Ok(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone()) };
+    // Exposure (unit-months) by (line, main?) → [month][age].
+    let mut exposure: BTreeMap<(String, bool), Vec<Vec<f64>>> = BTreeMap::new();
+    let (hl, hs, hwm, hwu, hn) = (s(&hist, "product_line")?, i(&hist, "s")?, i(&hist, "wm")?, i(&hist, "wu")?, i(&hist, "n")?);
+    let month_days: Vec<(i64, i64)> = (0..months)
+        .map(|k| {
+            let idx = first + k as i64;
+            let a = chrono::NaiveDate::from_ymd_opt((idx / 12) as i32, (idx % 12) as u32 + 1, 1).expect("a month");
+            let b = a.checked_add_months(chrono::Months::new(1)).expect("a month");
+            (day_number(a), day_number(b))
+        })
+        .collect();
+    for r in 0..hist.height() {
+        let (Some(line), Some(svc), Some(n)) = (hl.get(r), hs.get(r), hn.get(r)) else { continue };
+        for (main, we) in [(true, hwm.get(r)), (false, hwu.get(r))] {
+            let Some(we) = we else { continue };
+            let grid = exposure.entry((line.to_string(), main)).or_insert_with(|| vec![Vec::new(); months]);
+            for (k, &(a, b)) in month_days.iter().enumerate() {
+                let (lo, hi) = (a.max(svc), b.min(we));
+                if hi <= lo {
+                    continue;
+                }
+                let age = (((lo + hi) as f64 / 2.0 - svc as f64) / DAYS_PER_MONTH).max(0.0) as usize;
+                if grid[k].len() <= age {
+                    grid[k].resize(age + 1, 0.0);
+                }
+                grid[k][age] += n as f64 * (hi - lo) as f64 / DAYS_PER_MONTH;
+            }
+        }
+    }
+    // Observed per (line, component) → month; failures by age for the baseline.
+    let mut observed: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let mut age_fail: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let (fl, fc, ft, fnn, fa) = (s(&by_age, "product_line")?, s(&by_age, "component")?, i(&by_age, "t")?, i(&by_age, "n")?, i(&by_age, "age")?);
+    for r in 0..by_age.height() {
+        let (Some(line), Some(comp), Some(t), Some(n)) = (fl.get(r), fc.get(r), ft.get(r), fnn.get(r)) else { continue };
+        let k = (t - first) as usize;
+        if k >= months {
+            continue;
+        }
+        observed.entry((line.into(), comp.into())).or_insert_with(|| vec![0.0; months])[k] += n as f64;
+        let age = fa.get(r).unwrap_or(0).max(0) as usize;
+        let v = age_fail.entry((line.into(), comp.into())).or_default();
+        if v.len() <= age {
+            v.resize(age + 1, 0.0);
+        }
+        v[age] += n as f64;
+    }
+
+    let mut alerts = Vec::new();
+    for pl in &config.product_lines {
+        for c in &config.components {
+            let Some(grid) = exposure.get(&(pl.code.clone(), c.main)) else { continue };
+            let key = (pl.code.clone(), c.code.clone());
+            let obs = observed.get(&key).cloned().unwrap_or_else(|| vec![0.0; months]);
+            // Baseline by age over the complete months of the window.
+            let complete = |k: usize| first + (k as i64) < latest;
+            let ages = grid.iter().map(Vec::len).max().unwrap_or(0);
+            let mut x_age = vec![0.0; ages];
+            for (_, row) in grid.iter().enumerate().filter(|(k, _)| complete(*k)) {
+                for (a, x) in row.iter().enumerate() {
+                    x_age[a] += x;
+                }
+            }
+            let f_age = age_fail.get(&key).cloned().unwrap_or_default();
+            let rate = |a: usize| if x_age.get(a).copied().unwrap_or(0.0) > 0.0 { f_age.get(a).copied().unwrap_or(0.0) / x_age[a] } else { 0.0 };
+            let expected: Vec<f64> = grid.iter().map(|row| row.iter().enumerate().map(|(a, x)| rate(a) * x).sum()).collect();
+            // Chart the months with an expectation.
+            let points: Vec<usize> = (0..months).filter(|&k| expected[k] > 0.0).collect();
+            if points.len() < 8 || *points.last().expect("non-empty") != months - 1 || !complete(months - 1) {
+                continue;
+            }
+            let o: Vec<f64> = points.iter().map(|&k| obs[k]).collect();
+            let e: Vec<f64> = points.iter().map(|&k| expected[k]).collect();
+            let (limits, sigma_z) = laney_u_chart(&o, &e);
+            let (limits, statistic) = if sigma_z > 1.0 { (limits, "laney_u") } else { (u_chart(&o, &e), "u_chart") };
+            let u: Vec<f64> = o.iter().zip(&e).map(|(o, e)| o / e).collect();
+            let rules = western_electric(&u, &limits);
+            if rules.is_empty() {
+                continue;
+            }
+            let (o_m, e_m) = (o[o.len() - 1], limits.centre * e[e.len() - 1]);
+            let message = format!(
+                "{} failures in {} rose: {o_m:.0} failing units this month against {e_m:.1} expected for the fleet's age ({})",
+                c.code,
+                pl.code,
+                rules.join(", ")
+            );
+            let mut a = Alert::new(Kind::ComponentTrend, Severity::Warning, &month.label, month.provisional, message);
+            a.product_line = Some(pl.code.clone());
+            a.component = Some(c.code.clone());
+            a.observed = Some(o_m);
+            a.expected = Some(e_m);
+            a.statistic = Some(statistic.into());
+            a.rule = Some(rules.join(","));
+            alerts.push(a.with_id());
+        }
+    }
+    Ok(alerts)
+}
