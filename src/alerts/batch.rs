@@ -126,10 +126,8 @@ pub fn batch_alerts(
     // Profiles per (line, component) → batch.
     let mains: Vec<&str> = config.components.iter().filter(|c| c.main).map(|c| c.code.as_str()).collect();
     let mut profiles: BTreeMap<(String, String), BTreeMap<String, Profile>> = BTreeMap::new();
-    let s = |df: &DataFrame, c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-    let i = |df: &DataFrame, c: &str| -> PolarsResult<Int64Chunked> {
-        Ok(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone())
-    };
+    let s = super::strings;
+    let i = super::ints;
     let (hl, hb, tm, tu, hn) = (
         s(&hist, "product_line")?,
         s(&hist, "production_batch")?,

@@ -66,7 +66,8 @@ pub fn trend_alerts(
         .filter(col("failure").and(col("reported_at").gt_eq(lit(start_dt))).and(col("reported_at").lt(lit(end_dt))))
         .with_columns([
             policy::months_in_service(col("in_service"), col("reported_at")).alias("age"),
-            (col("reported_at").dt().year().cast(DataType::Int64) * lit(12i64) + col("reported_at").dt().month().cast(DataType::Int64)
+            (col("reported_at").dt().year().cast(DataType::Int64) * lit(12i64)
+                + col("reported_at").dt().month().cast(DataType::Int64)
                 - lit(1i64))
             .alias("t"),
         ])
@@ -76,11 +77,12 @@ pub fn trend_alerts(
         .collect()?;
     let by_age = fails;
 
-    let s = |df: &DataFrame, c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-    let i = |df: &DataFrame, c: &str| -> PolarsResult<Int64Chunked> { Ok(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone()) };
+    let s = super::strings;
+    let i = super::ints;
     // Exposure (unit-months) by (line, main?) → [month][age].
     let mut exposure: BTreeMap<(String, bool), Vec<Vec<f64>>> = BTreeMap::new();
-    let (hl, hs, hwm, hwu, hn) = (s(&hist, "product_line")?, i(&hist, "s")?, i(&hist, "wm")?, i(&hist, "wu")?, i(&hist, "n")?);
+    let (hl, hs, hwm, hwu, hn) =
+        (s(&hist, "product_line")?, i(&hist, "s")?, i(&hist, "wm")?, i(&hist, "wu")?, i(&hist, "n")?);
     let month_days: Vec<(i64, i64)> = (0..months)
         .map(|k| {
             let idx = first + k as i64;
@@ -110,9 +112,12 @@ pub fn trend_alerts(
     // Observed per (line, component) → month; failures by age for the baseline.
     let mut observed: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
     let mut age_fail: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    let (fl, fc, ft, fnn, fa) = (s(&by_age, "product_line")?, s(&by_age, "component")?, i(&by_age, "t")?, i(&by_age, "n")?, i(&by_age, "age")?);
+    let (fl, fc, ft, fnn, fa) =
+        (s(&by_age, "product_line")?, s(&by_age, "component")?, i(&by_age, "t")?, i(&by_age, "n")?, i(&by_age, "age")?);
     for r in 0..by_age.height() {
-        let (Some(line), Some(comp), Some(t), Some(n)) = (fl.get(r), fc.get(r), ft.get(r), fnn.get(r)) else { continue };
+        let (Some(line), Some(comp), Some(t), Some(n)) = (fl.get(r), fc.get(r), ft.get(r), fnn.get(r)) else {
+            continue;
+        };
         let k = (t - first) as usize;
         if k >= months {
             continue;
@@ -142,8 +147,15 @@ pub fn trend_alerts(
                 }
             }
             let f_age = age_fail.get(&key).cloned().unwrap_or_default();
-            let rate = |a: usize| if x_age.get(a).copied().unwrap_or(0.0) > 0.0 { f_age.get(a).copied().unwrap_or(0.0) / x_age[a] } else { 0.0 };
-            let expected: Vec<f64> = grid.iter().map(|row| row.iter().enumerate().map(|(a, x)| rate(a) * x).sum()).collect();
+            let rate = |a: usize| {
+                if x_age.get(a).copied().unwrap_or(0.0) > 0.0 {
+                    f_age.get(a).copied().unwrap_or(0.0) / x_age[a]
+                } else {
+                    0.0
+                }
+            };
+            let expected: Vec<f64> =
+                grid.iter().map(|row| row.iter().enumerate().map(|(a, x)| rate(a) * x).sum()).collect();
             // Chart the months with an expectation.
             let points: Vec<usize> = (0..months).filter(|&k| expected[k] > 0.0).collect();
             if points.len() < 8 || *points.last().expect("non-empty") != months - 1 || !complete(months - 1) {
