@@ -8,9 +8,9 @@
 //! other batches of the line (b left out), applied to b's own exposure in
 //! warranty by month in service. So a young batch is judged by young units.
 //! The test is an exact one-sided tail: Poisson, or a negative binomial
-//! when the batches of the line vary beyond Poisson (a robust Pearson
-//! dispersion φ > 1 over the to-date window; the variance is widened to
-//! φ·expected).
+//! with size 1/σ² when the other batches of the line vary beyond Poisson
+//! (σ², the variance of batch factors, is a moment estimate over the
+//! to-date window with the batch under test left out).
 //! Each batch is tested at ages ≤ 1, ≤ 3 and ≤ 6 months in service and to
 //! date. Over all tests of the run, `critical` is family-wise (Šidák at
 //! 0.01), `warning` is Benjamini–Hochberg FDR at 0.10, and a test needs at
@@ -238,6 +238,22 @@ pub fn batch_alerts(
     Ok(alerts)
 }
 
+/// Exposure and first failures by month in service, summed over batches.
+fn age_totals(batches: &BTreeMap<String, Profile>) -> (Vec<f64>, Vec<u64>) {
+    let ages = batches.values().map(|p| p.exposure.len().max(p.failures.len())).max().unwrap_or(0);
+    let mut x = vec![0.0; ages];
+    let mut f = vec![0u64; ages];
+    for p in batches.values() {
+        for (a, v) in p.exposure.iter().enumerate() {
+            x[a] += v;
+        }
+        for (a, v) in p.failures.iter().enumerate() {
+            f[a] += v;
+        }
+    }
+    (x, f)
+}
+
 /// Every test of every batch: leave-one-out baseline by age, dispersion per
 /// (line, component), exact tail per window.
 fn run_tests(
@@ -245,24 +261,49 @@ fn run_tests(
     windows: &[(Option<usize>, String)],
     prior_exposure: f64,
 ) -> Vec<Test> {
+    // Each component's age profile over every line: the rate at each month
+    // in service relative to the all-age rate. A line with few batches
+    // borrows this shape (the early-life bump) where its own batches have
+    // little exposure at an age.
+    let mut shape: BTreeMap<&String, Vec<f64>> = BTreeMap::new();
+    for ((_, component), batches) in profiles {
+        let (x, f) = age_totals(batches);
+        let entry = shape.entry(component).or_default();
+        if entry.len() < x.len() * 2 {
+            entry.resize(x.len() * 2, 0.0);
+        }
+        for a in 0..x.len() {
+            entry[2 * a] += x[a];
+            entry[2 * a + 1] += f[a] as f64;
+        }
+    }
+    let shape: BTreeMap<&String, Vec<f64>> = shape
+        .into_iter()
+        .map(|(c, xf)| {
+            let (x, f): (f64, f64) = xf.chunks(2).fold((0.0, 0.0), |(a, b), p| (a + p[0], b + p[1]));
+            let all = if x > 0.0 { f / x } else { 0.0 };
+            let by_age = xf.chunks(2).map(|p| if p[0] > 0.0 && all > 0.0 { p[1] / p[0] / all } else { 1.0 }).collect();
+            (c, by_age)
+        })
+        .collect();
+
     let mut tests = Vec::new();
     for ((line, component), batches) in profiles {
-        let ages = batches.values().map(|p| p.exposure.len().max(p.failures.len())).max().unwrap_or(0);
-        let mut total_x = vec![0.0; ages];
-        let mut total_f = vec![0u64; ages];
-        for p in batches.values() {
-            for (a, x) in p.exposure.iter().enumerate() {
-                total_x[a] += x;
-            }
-            for (a, f) in p.failures.iter().enumerate() {
-                total_f[a] += f;
-            }
-        }
+        let shape_of = |a: usize| shape.get(component).and_then(|s| s.get(a)).copied().unwrap_or(1.0);
+        let (total_x, total_f) = age_totals(batches);
+        let ages = total_x.len();
+        tracing::debug!(
+            "{line} {component}: {} batches, {:.0} unit-months, {} first failures",
+            batches.len(),
+            total_x.iter().sum::<f64>(),
+            total_f.iter().sum::<u64>()
+        );
         // Observed and leave-one-out expected per batch and window. The
         // baseline rate at each age is shrunk towards the other batches'
-        // all-age rate with `prior_exposure` unit-months of weight, so an age
-        // that few other batches have reached does not give a noisy (often
-        // zero) expectation.
+        // all-age rate, shaped by the component's age profile, with
+        // `prior_exposure` unit-months of weight, so an age that few other
+        // batches have reached does not give a noisy (often zero)
+        // expectation.
         let all_x: f64 = total_x.iter().sum();
         let all_f: u64 = total_f.iter().sum();
         let per_batch: Vec<(&String, Vec<(u64, f64)>)> = batches
@@ -282,7 +323,8 @@ fn run_tests(
                             let f = p.failures.get(a).copied().unwrap_or(0);
                             o += f;
                             let (rest_x, rest_f) = (total_x[a] - x, (total_f[a] - f) as f64);
-                            let rate = (rest_f + prior_exposure * rest_rate) / (rest_x.max(0.0) + prior_exposure);
+                            let prior = rest_rate * shape_of(a);
+                            let rate = (rest_f + prior_exposure * prior) / (rest_x.max(0.0) + prior_exposure);
                             e += rate * x;
                         }
                         (o, e)
@@ -291,24 +333,27 @@ fn run_tests(
                 (b, windows)
             })
             .collect();
-        // Dispersion between batches from the to-date window: the median
-        // squared Pearson residual over its χ²(1) median (0.455), so that
-        // one bad batch cannot widen the test that should catch it.
-        let mut r2: Vec<f64> = per_batch
+        // Batch-to-batch variation beyond Poisson, from the to-date window:
+        // batch factors that vary with variance σ² make counts negative
+        // binomial with size 1/σ². σ² is a moment estimate over the other
+        // batches of the line (the batch under test left out, so a bad
+        // batch cannot widen its own test).
+        let moments: Vec<(f64, f64)> = per_batch
             .iter()
-            .map(|(_, w)| w[WINDOWS.len() - 1])
-            .filter(|(_, e)| *e >= 1.0)
-            .map(|(o, e)| (o as f64 - e).powi(2) / e)
+            .map(|(_, w)| w[windows.len() - 1])
+            .map(|(o, e)| if e >= 1.0 { ((o as f64 - e).powi(2) - e, e * e) } else { (0.0, 0.0) })
             .collect();
-        r2.sort_by(f64::total_cmp);
-        let phi = if r2.len() >= 5 { (r2[r2.len() / 2] / 0.455).max(1.0) } else { 1.0 };
-        for (batch, counts) in per_batch {
+        let (s1, s2): (f64, f64) = moments.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+        let others = moments.iter().filter(|m| m.1 > 0.0).count();
+        for (k, (batch, counts)) in per_batch.into_iter().enumerate() {
+            let (own1, own2) = moments[k];
+            let sigma2 = if others >= 5 && s2 - own2 > 0.0 { ((s1 - own1) / (s2 - own2)).max(0.0) } else { 0.0 };
             for ((o, e), (_, rule)) in counts.into_iter().zip(windows) {
                 if e <= 0.0 {
                     continue;
                 }
-                let (statistic, p) = if phi > 1.0 {
-                    ("negative_binomial", negbin_sf(o, e, e / (phi - 1.0)))
+                let (statistic, p) = if sigma2 > 0.0 {
+                    ("negative_binomial", negbin_sf(o, e, 1.0 / sigma2))
                 } else {
                     ("poisson_exact", poisson_sf(o, e))
                 };

@@ -354,7 +354,9 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
         let c = components.iter().position(|c| *c == p.component).expect("checked above");
         let b = &mut batches[i];
         b.size = 2000;
-        b.factors[c] *= p.factor;
+        // Exactly FACTOR times the line's hazard: the batch's own random
+        // factor is replaced, so a "10× batch" is ten times the fleet.
+        b.factors[c] = p.factor;
         planted.push(PlantedTruth {
             production_batch: b.id.clone(),
             product_line: lines[b.line].to_string(),

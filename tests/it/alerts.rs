@@ -15,7 +15,10 @@ fn the_planted_batch_is_critical_and_alone() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data");
     w.qfb(&["run", "--input", sample, "--out", "out", "--fail-on", "critical"]).expect(3);
     let all = alerts(&w, "2026-09");
-    let batch: Vec<_> = all.iter().filter(|a| a["kind"] == "batch_failure").collect();
+    // The planted batch is the only critical batch alert; warnings may
+    // name genuinely worse batches (truth.json: H2501-0011's motor factor
+    // is 1.62).
+    let batch: Vec<_> = all.iter().filter(|a| a["kind"] == "batch_failure" && a["severity"] == "critical").collect();
     assert_eq!(batch.len(), 1, "{batch:#?}");
     let a = batch[0];
     assert_eq!(a["severity"], "critical");
