@@ -116,10 +116,7 @@ def main():
             qfb("ingest", "--input", root, "--lake", lake)
             # The planted batch (or, for clean data, the batch the same flag
             # would have chosen) and its first sale month.
-            if factor:
-                batch = truth["planted"][0]["production_batch"]
-            else:
-                batch = None
+            batch = truth["planted"][0]["production_batch"] if factor else None
             ref = os.path.join(DATA, f"3x-{seed}")
             ref_truth = json.load(open(os.path.join(ref, "truth.json")))
             ref_batch = ref_truth["planted"][0]["production_batch"]
@@ -134,9 +131,8 @@ def main():
                 hit = [a for a in alerts if a["kind"] == "batch_failure" and a["production_batch"] == batch and a["component"] == "compressor"]
                 others = [a for a in alerts if a["kind"] in ("batch_failure", "component_trend") and a not in hit]
                 if factor:
-                    tests = len({(a["production_batch"]) for a in alerts}) or 1
-                    # qfb's tests: batches x components x 4 windows; read the
-                    # batch count from the drops.
+                    # qfb's tests: batches x components x 4 windows; the
+                    # batch count comes from the drops.
                     batches = len({r["production_batch"] for r in read_rows(root, "units.csv")})
                     m = batches * 9 * 4
                     end_y, end_m = map(int, add_months(month, 1).split("-"))
