@@ -31,6 +31,7 @@ pub struct Alerts {
     pub critical_alpha: f64,
     pub warning_fdr: f64,
     pub min_failures: u64,
+    pub min_baseline_batches: usize,
     pub age_windows: Vec<usize>,
     pub prior_exposure: f64,
     pub station_min_denominator: i64,

@@ -14,8 +14,9 @@
 //! Each batch is tested at ages ≤ 1, ≤ 3 and ≤ 6 months in service and to
 //! date. Over all tests of the run, `critical` is family-wise (Šidák at
 //! 0.01), `warning` is Benjamini–Hochberg FDR at 0.10, and a test needs at
-//! least 3 failing units to fire; `[alerts]` in the configuration sets all
-//! of these.
+//! least 3 failing units to fire, and a critical needs a baseline of at
+//! least 5 other batches (a thinner line's alarm stays a warning);
+//! `[alerts]` in the configuration sets all of these.
 
 use std::collections::BTreeMap;
 
@@ -68,6 +69,9 @@ struct Test {
     expected: f64,
     statistic: &'static str,
     p: f64,
+    /// Other batches of the line with at least one expected failure: the
+    /// evidence behind the baseline and the dispersion estimate.
+    baseline_batches: usize,
 }
 
 /// The batch alerts of `month`. `units` come from
@@ -192,7 +196,9 @@ pub fn batch_alerts(
         if t.observed < settings.min_failures {
             continue;
         }
-        let severity = if t.p < critical_level {
+        // Family-wise control is only claimed when the baseline rests on
+        // enough other batches; a thin line's alarm stays a warning.
+        let severity = if t.p < critical_level && t.baseline_batches >= settings.min_baseline_batches {
             Severity::Critical
         } else if bh {
             Severity::Warning
@@ -347,6 +353,7 @@ fn run_tests(
         let others = moments.iter().filter(|m| m.1 > 0.0).count();
         for (k, (batch, counts)) in per_batch.into_iter().enumerate() {
             let (own1, own2) = moments[k];
+            let baseline_batches = others - usize::from(own2 > 0.0);
             let sigma2 = if others >= 5 && s2 - own2 > 0.0 { ((s1 - own1) / (s2 - own2)).max(0.0) } else { 0.0 };
             for ((o, e), (_, rule)) in counts.into_iter().zip(windows) {
                 if e <= 0.0 {
@@ -366,6 +373,7 @@ fn run_tests(
                     expected: e,
                     statistic,
                     p,
+                    baseline_batches,
                 });
             }
         }
