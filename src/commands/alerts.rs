@@ -10,7 +10,7 @@ use crate::commands::{metrics, Context};
 use crate::error::Result;
 use crate::ingest::discover::check_month;
 use crate::lake::Lake;
-use crate::metrics::{Month, Tables};
+use crate::metrics::{Inputs, Month, Tables};
 
 pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
@@ -18,17 +18,24 @@ pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
         Some(m) => check_month(m)?,
         None => metrics::default_month(&lake)?,
     };
-    let (month, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let alerts = raise(ctx, &lake, &args.out, &month, &tables)?;
+    let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
+    let alerts = raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
     if !ctx.quiet {
         print(&mut std::io::stdout().lock(), &alerts);
     }
     Ok(exit_code(&alerts, args.fail_on))
 }
 
-/// Compute, write and return the alerts of `month`; shared with `qfb run`.
-pub fn raise(ctx: &Context, lake: &Lake, out: &Path, month: &Month, tables: &Tables) -> Result<Vec<Alert>> {
-    let inputs = crate::metrics::inputs(lake, &ctx.schemas, &ctx.config, month)?;
+/// Compute, write and return the alerts of `month` from its metric inputs
+/// and tables; shared with `qfb run`.
+pub fn raise(
+    ctx: &Context,
+    lake: &Lake,
+    out: &Path,
+    month: &Month,
+    inputs: &Inputs,
+    tables: &Tables,
+) -> Result<Vec<Alert>> {
     // The station KPIs of the months before, for "N months running".
     let latest = metrics::latest_load(lake)?;
     let mut history = Vec::new();
@@ -41,7 +48,7 @@ pub fn raise(ctx: &Context, lake: &Lake, out: &Path, month: &Month, tables: &Tab
     }
     let first_load = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_else(|| month.label.clone());
     let observed_from = Month::new(&first_load, None)?.start;
-    let alerts = alerts::compute(&inputs, tables, &history, month, &latest, observed_from, &ctx.config)?;
+    let alerts = alerts::compute(inputs, tables, &history, month, &latest, observed_from, &ctx.config)?;
     alerts::write(out, &month.label, &alerts)?;
     Ok(alerts)
 }

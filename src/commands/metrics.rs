@@ -8,7 +8,7 @@ use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::ingest::discover::check_month;
 use crate::lake::Lake;
-use crate::metrics::{self, Month, Tables};
+use crate::metrics::{self, Inputs, Month, Tables};
 
 pub fn run(ctx: &Context, args: MetricsArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: MetricsArgs) -> Result<ExitCode> {
         (None, None) => vec![default_month(&lake)?],
     };
     for m in months {
-        let (month, _) = compute(ctx, &lake, &args.out, &m)?;
+        let (month, _, _) = compute(ctx, &lake, &args.out, &m)?;
         if !ctx.quiet {
             println!(
                 "metrics for {}{} written to {}",
@@ -47,12 +47,13 @@ pub fn default_month(lake: &Lake) -> Result<String> {
     Month::previous(&latest_load(lake)?)
 }
 
-/// Compute and write the tables of `label`.
-pub fn compute(ctx: &Context, lake: &Lake, out: &Path, label: &str) -> Result<(Month, Tables)> {
+/// Compute and write the tables of `label`; the inputs read are returned
+/// for the later stages of the run.
+pub fn compute(ctx: &Context, lake: &Lake, out: &Path, label: &str) -> Result<(Month, Inputs, Tables)> {
     let latest = latest_load(lake)?;
     let month = Month::new(label, Some(&latest))?;
     let inputs = metrics::inputs(lake, &ctx.schemas, &ctx.config, &month)?;
     let mut tables = metrics::compute(&inputs, &month, &ctx.config)?;
     metrics::write(out, &month, &mut tables)?;
-    Ok((month, tables))
+    Ok((month, inputs, tables))
 }

@@ -31,11 +31,11 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         Some(m) => m,
         None => metrics::default_month(&lake)?,
     };
-    let (month, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let raised = alerts::raise(ctx, &lake, &args.out, &month, &tables)?;
+    let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
+    let raised = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
     if !ctx.quiet {
         let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
-        let inputs = crate::metrics::inputs(&lake, &ctx.schemas, &ctx.config, &previous)?;
+        // Failure rates read no M+1 state, so this month's inputs serve.
         let before = crate::metrics::failure_rates(&inputs, &previous, &ctx.config)?;
         let mut out = std::io::stdout().lock();
         let _ = summary::render(&mut out, &month, &tables, Some(&before));
