@@ -154,7 +154,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 60)]
     pub stations: u32,
     /// Plant a defective batch of about 2,000 units: COMPONENT:FACTOR[:WHEN],
-    /// FACTOR multiplying the component's hazard, WHEN (0 to 1, default 0.5)
+    /// FACTOR times the product line's hazard for the component, WHEN (0 to 1, default 0.5)
     /// placing its production in the period. Repeatable.
     #[arg(long = "plant-batch", value_name = "COMPONENT:FACTOR[:WHEN]")]
     pub plant_batch: Vec<crate::generate::Plant>,

@@ -9,8 +9,8 @@
 //!   (8% with no install date);
 //! - quality failures per component and product line at a monthly hazard,
 //!   times an early-life factor `1 + exp(-age / 45 days)`, times a
-//!   lognormal batch × component factor (σ = 0.25, mean 1), times the
-//!   planted factor for a planted batch; non-quality repairs at 43% of the
+//!   lognormal batch × component factor (σ = 0.25, mean 1), which a
+//!   planted batch's FACTOR replaces; non-quality repairs at 43% of the
 //!   base quality rate (so about 30% of repairs), flat in age;
 //! - stations of different sizes and habits: response times with a tail
 //!   and a few slow stations, return visits, parts orders with a few late or
