@@ -860,7 +860,7 @@ impl Writer<'_, '_> {
 
 /// Old parts come back for most orders: a fixed pattern keeps it cheap.
 fn rng_bool_det(n: u64) -> bool {
-    n % 7 != 0
+    !n.is_multiple_of(7)
 }
 
 /// The bad rows of contract section 2, one of each kind, spread over the

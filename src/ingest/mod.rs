@@ -180,6 +180,6 @@ pub fn top_reasons<'a>(rejects: impl Iterator<Item = &'a validate::Reject>, n: u
             None => groups.push((k, 1, r.reason.clone())),
         }
     }
-    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
     groups.into_iter().take(n).map(|(_, c, reason)| (c, reason)).collect()
 }

@@ -232,7 +232,8 @@ fn batch_failure_rates_are_cumulative() {
         ["3", "1", "2", "255.0"]
     );
     assert!(
-        (f64s(b, &k, &["B1", "compressor"], "rate_per_1000_unit_years").unwrap() - 1432.352_941_176_470_5).abs() < 1e-9
+        (f64s(b, &k, &["B1", "compressor"], "rate_per_1000_unit_years").unwrap() - 1_432.352_941_176_470_5).abs()
+            < 1e-9
     );
     // B2 motor: U6's repair on the 14th counts, the one on the 16th does not.
     // Exposure: U4's unit warranty (2023-09-01 + 24 months) ended before

@@ -347,7 +347,7 @@ fn xlsx_first_sheet_with_typed_cells() {
     let fmt = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     ws.write_string(1, 0, "V1").unwrap();
     ws.write_string(1, 1, "R1").unwrap();
-    ws.write_datetime_with_format(1, 2, &ExcelDateTime::parse_from_str("2026-10-02 10:30:00").unwrap(), &fmt).unwrap();
+    ws.write_datetime_with_format(1, 2, ExcelDateTime::parse_from_str("2026-10-02 10:30:00").unwrap(), &fmt).unwrap();
     ws.write_string(1, 3, "电话").unwrap();
     ws.write_boolean(1, 4, true).unwrap();
     ws.write_number(1, 5, 5.0).unwrap();
