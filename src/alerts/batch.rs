@@ -283,19 +283,21 @@ fn run_tests(
             entry[2 * a + 1] += f[a] as f64;
         }
     }
-    let shape: BTreeMap<&String, Vec<f64>> = shape
+    // (all-age rate over every line, rate by age relative to it)
+    let shape: BTreeMap<&String, (f64, Vec<f64>)> = shape
         .into_iter()
         .map(|(c, xf)| {
             let (x, f): (f64, f64) = xf.chunks(2).fold((0.0, 0.0), |(a, b), p| (a + p[0], b + p[1]));
             let all = if x > 0.0 { f / x } else { 0.0 };
             let by_age = xf.chunks(2).map(|p| if p[0] > 0.0 && all > 0.0 { p[1] / p[0] / all } else { 1.0 }).collect();
-            (c, by_age)
+            (c, (all, by_age))
         })
         .collect();
 
     let mut tests = Vec::new();
     for ((line, component), batches) in profiles {
-        let shape_of = |a: usize| shape.get(component).and_then(|s| s.get(a)).copied().unwrap_or(1.0);
+        let shape_of = |a: usize| shape.get(component).and_then(|s| s.1.get(a)).copied().unwrap_or(1.0);
+        let pooled = shape.get(component).map(|s| s.0).unwrap_or(0.0);
         let (total_x, total_f) = age_totals(batches);
         let ages = total_x.len();
         tracing::debug!(
@@ -317,7 +319,10 @@ fn run_tests(
             .map(|(b, p)| {
                 let own_x: f64 = p.exposure.iter().sum();
                 let own_f: u64 = p.failures.iter().sum();
-                let rest_rate = if all_x - own_x > 0.0 { (all_f - own_f) as f64 / (all_x - own_x) } else { 0.0 };
+                // The other batches' level, itself shrunk towards the
+                // component's rate over every line: a line with few batches
+                // does not rest on a handful of failures.
+                let rest_rate = ((all_f - own_f) as f64 + prior_exposure * pooled) / ((all_x - own_x).max(0.0) + prior_exposure);
                 let windows = windows
                     .iter()
                     .map(|(max_age, _)| {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use polars::prelude::*;
 
-use super::stats::{laney_u_chart, u_chart, western_electric};
+use super::stats::{laney_u_chart, poisson_sf, u_chart, western_electric};
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
 use crate::metrics::{day_number, policy, Month};
@@ -166,11 +166,17 @@ pub fn trend_alerts(
             let (limits, sigma_z) = laney_u_chart(&o, &e);
             let (limits, statistic) = if sigma_z > 1.0 { (limits, "laney_u") } else { (u_chart(&o, &e), "u_chart") };
             let u: Vec<f64> = o.iter().zip(&e).map(|(o, e)| o / e).collect();
-            let rules = western_electric(&u, &limits);
+            let (o_m, e_m) = (o[o.len() - 1], limits.centre * e[e.len() - 1]);
+            let mut rules = western_electric(&u, &limits);
+            // With few expected failures the chart's normal limits are too
+            // eager: a point beyond 3σ must also be as rare as 3σ is
+            // (one-sided 0.00135) under the exact Poisson tail.
+            if poisson_sf(o_m as u64, e_m) >= 0.00135 {
+                rules.retain(|r| *r != "WE1");
+            }
             if rules.is_empty() {
                 continue;
             }
-            let (o_m, e_m) = (o[o.len() - 1], limits.centre * e[e.len() - 1]);
             let message = format!(
                 "{} failures in {} rose: {o_m:.0} failing units this month against {e_m:.1} expected for the fleet's age ({})",
                 c.code,
