@@ -322,7 +322,8 @@ fn run_tests(
                 // The other batches' level, itself shrunk towards the
                 // component's rate over every line: a line with few batches
                 // does not rest on a handful of failures.
-                let rest_rate = ((all_f - own_f) as f64 + prior_exposure * pooled) / ((all_x - own_x).max(0.0) + prior_exposure);
+                let rest_rate =
+                    ((all_f - own_f) as f64 + prior_exposure * pooled) / ((all_x - own_x).max(0.0) + prior_exposure);
                 let windows = windows
                     .iter()
                     .map(|(max_age, _)| {
