@@ -1,11 +1,10 @@
 //! Alerts for a report month (contract section 6): early warning that a
-//! production batch fails abnormally (`batch_failure`), major quality
-//! problems reported on feedback forms (`major_issue`) and KPI breaches
-//! (`kpi_breach`). Pure: metric-level frames in, alerts out; `write` puts
-//! them in `<out>/alerts/month=YYYY-MM/alerts.json`.
-//!
-//! `component_trend` charts each component's monthly failures against its
-//! age-expected count. The simulation study is the next step of issue #5.
+//! production batch fails abnormally (`batch_failure`) or that a component
+//! fails more than the fleet's age explains (`component_trend`), major
+//! quality problems reported on feedback forms (`major_issue`) and KPI
+//! breaches (`kpi_breach`). Pure: metric-level frames in, alerts out;
+//! `write` puts them in `<out>/alerts/month=YYYY-MM/alerts.json`. How well
+//! they work is measured by `benches/alerts_study.py`.
 
 #[cfg(feature = "engine")]
 pub mod batch;
