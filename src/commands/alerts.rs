@@ -43,8 +43,8 @@ pub fn raise(
     for _ in 1..ctx.config.alerts.escalate_months {
         label = Month::previous(&label)?;
         let m = Month::new(&label, Some(&latest))?;
-        let past = crate::metrics::inputs(lake, &ctx.schemas, &ctx.config, &m)?;
-        history.push(crate::metrics::compute(&past, &m, &ctx.config)?.station_kpis);
+        let past = inputs.for_month(lake, &ctx.schemas, &m)?;
+        history.push(crate::metrics::station_kpis(&past, &m, &ctx.config)?);
     }
     let first_load = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_else(|| month.label.clone());
     let observed_from = Month::new(&first_load, None)?.start;

@@ -25,7 +25,7 @@ use polars::prelude::*;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::{frame, Lake, REJECTS};
-use crate::schema::Schemas;
+use crate::schema::{Schemas, TableSchema};
 
 /// The report month and its bounds.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +84,9 @@ impl Month {
 }
 
 /// The current state of the lake, as the metrics read it. Every frame is
-/// "latest load wins" unless its name says otherwise.
+/// "latest load wins" unless its name says otherwise. Cloning is cheap: the
+/// frames are shared.
+#[derive(Clone)]
 pub struct Inputs {
     /// Units with the warranty columns of [`policy::units_with_warranty`].
     pub units: LazyFrame,
@@ -227,22 +229,8 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
             .current_through(table(name), through, Some(cols))?
             .select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>()))
     };
-    let current = |name: &str, through: Option<&str>, cols: &[&str]| -> Result<LazyFrame> {
-        Ok(collect_memory(current_lazy(name, through, cols)?)?.lazy())
-    };
-    let stations = ["station_id", "active"];
-    let forms = [
-        "form_id",
-        "station_id",
-        "report_month",
-        "submitted_at",
-        "model",
-        "component",
-        "quantity",
-        "major_issue",
-        "description",
-        "suggestion",
-    ];
+    let current = |name: &str, through: Option<&str>, cols: &[&str]| current_state(lake, table(name), through, cols);
+    let (stations, forms) = (STATION_COLUMNS, FORM_COLUMNS);
     // Histories are read once each, by one query, so they stay lazy and
     // keep only what data quality compares.
     // Units are the largest table: they get their warranty columns in the
@@ -315,6 +303,49 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         rejects: lake.scan(REJECTS, frame::rejects_schema(), None)?,
         loads,
     })
+}
+
+/// The station and form columns the metrics read.
+const STATION_COLUMNS: &[&str] = &["station_id", "active"];
+const FORM_COLUMNS: &[&str] = &[
+    "form_id",
+    "station_id",
+    "report_month",
+    "submitted_at",
+    "model",
+    "component",
+    "quantity",
+    "major_issue",
+    "description",
+    "suggestion",
+];
+
+/// A table's current state through load month `through`, with `cols`,
+/// materialised.
+fn current_state(lake: &Lake, schema: &TableSchema, through: Option<&str>, cols: &[&str]) -> Result<LazyFrame> {
+    let lf =
+        lake.current_through(schema, through, Some(cols))?.select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>());
+    Ok(collect_memory(lf)?.lazy())
+}
+
+impl Inputs {
+    /// These inputs as seen for an earlier report `month`: the same current
+    /// state, with stations and forms as loaded up to `month`'s next drop.
+    pub fn for_month(&self, lake: &Lake, schemas: &Schemas, month: &Month) -> Result<Inputs> {
+        let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
+        Ok(Inputs {
+            stations_next: current_state(lake, table("stations"), Some(&month.next), STATION_COLUMNS)?,
+            forms_next: current_state(lake, table("feedback_forms"), Some(&month.next), FORM_COLUMNS)?,
+            ..self.clone()
+        })
+    }
+}
+
+/// Only `station_kpis`, for the months before M (alert escalation).
+pub fn station_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
+    let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config))?.lazy();
+    let events = collect(kpis::events(inputs, repairs, month, config)?)?.lazy();
+    collect(kpis::station_kpis(inputs, events, month, config)?)
 }
 
 /// Write the tables to `<out>/metrics/month=YYYY-MM/`, each file atomically.
