@@ -224,26 +224,19 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // The current state is read once, with only the columns the metrics
     // use, and shared by every table: each is used several times, and
     // "latest load wins" is a hash grouping over every key.
-    let current_lazy = |name: &str, through: Option<&str>, cols: &[&str]| -> Result<LazyFrame> {
-        Ok(lake
-            .current_through(table(name), through, Some(cols))?
-            .select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>()))
-    };
     let current = |name: &str, through: Option<&str>, cols: &[&str]| current_state(lake, table(name), through, cols);
     let (stations, forms) = (STATION_COLUMNS, FORM_COLUMNS);
-    // Histories are read once each, by one query, so they stay lazy and
-    // keep only what data quality compares.
-    // Units are the largest table: they get their warranty columns in the
-    // same pass, so only one copy of them is held.
-    let units =
-        current_lazy("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
-    let units = collect_memory(units)?.lazy();
-    let units = collect(policy::units_with_warranty(units, config))?.lazy();
+    // Units carry their warranty columns from here on.
+    let units = current("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
+    let units = collect(policy::units_with_warranty(units, config))?;
     // A key can only have changed if it was loaded more than once: when a
     // table's loads hold no more rows than its current state, its history
     // has nothing to compare (and at 10M units that saves a pass).
     let loaded_rows: u64 = manifests.iter().filter_map(|m| m.partition("units")).map(|p| p.rows).sum();
-    let units_resent = loaded_rows > collect(units.clone())?.height() as u64;
+    let units_resent = loaded_rows > units.height() as u64;
+    let units = units.lazy();
+    // Histories are read once each, by one query, so they stay lazy and
+    // keep only what data quality compares.
     let history = |name: &str, cols: &[&str]| -> Result<LazyFrame> {
         let mut cols: Vec<Expr> = cols.iter().map(|c| col(*c)).collect();
         cols.push(col("load_month"));
