@@ -40,6 +40,8 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Raise the alerts of a report month: bad batches, major issues, KPI breaches
     Alerts(AlertsArgs),
+    /// Render the month's HTML report, charts and exports into <out>/reports/YYYY-MM/
+    Report(ReportArgs),
     /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
     Generate(GenerateArgs),
 }
@@ -115,6 +117,22 @@ pub struct AlertsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The lake to read
+    #[arg(long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Output folder; the report goes to <out>/reports/YYYY-MM/
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Report month [default: the latest load month minus one]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Report language
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// A drop folder, or an input root of drop folders
     #[arg(value_name = "DIR")]
@@ -125,6 +143,15 @@ pub struct ValidateArgs {
 pub enum Lang {
     En,
     Zh,
+}
+
+impl From<Lang> for crate::report::Lang {
+    fn from(l: Lang) -> Self {
+        match l {
+            Lang::En => crate::report::Lang::En,
+            Lang::Zh => crate::report::Lang::Zh,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]

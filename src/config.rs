@@ -45,6 +45,9 @@ pub struct Component {
     pub code: String,
     pub zh: String,
     pub main: bool,
+    /// A key component: charted first in the report.
+    #[serde(default)]
+    pub key: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

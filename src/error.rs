@@ -67,6 +67,8 @@ pub enum Error {
     BadMonth { value: String },
     #[error("lake `{}`: {message}", path.display())]
     Lake { path: PathBuf, message: String },
+    #[error("report: {what}: {message}")]
+    Report { what: String, message: String },
     /// polars errors carry the whole query plan; the first lines say what
     /// went wrong.
     #[cfg(feature = "engine")]

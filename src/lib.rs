@@ -19,6 +19,8 @@ pub mod ingest;
 pub mod lake;
 #[cfg(feature = "engine")]
 pub mod metrics;
+#[cfg(feature = "engine")]
+pub mod report;
 pub mod schema;
 
 /// The KPIs of contract section 5, in report order.

@@ -49,6 +49,12 @@ struct Profile {
     failures: Vec<u64>,
 }
 
+impl Test {
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.line, &self.batch, &self.component)
+    }
+}
+
 impl Profile {
     fn at(v: &mut Vec<f64>, a: usize) -> &mut f64 {
         if v.len() <= a {
@@ -56,6 +62,29 @@ impl Profile {
         }
         &mut v[a]
     }
+}
+
+/// Observed and expected failing units by month in service, per (line,
+/// batch, component).
+type Curves = BTreeMap<(String, String, String), Vec<(u64, f64)>>;
+
+/// Batches the report charts beside the flagged ones: the highest
+/// observed/expected to date among those with enough failing units.
+pub const WORST: usize = 5;
+
+/// One batch and component as the report shows it: failing units observed
+/// and expected at each month in service (leave-one-out baseline), the
+/// to-date test, and the alert's severity when it was flagged.
+#[derive(Debug, Clone)]
+pub struct BatchCurve {
+    pub product_line: String,
+    pub production_batch: String,
+    pub component: String,
+    pub units: i64,
+    pub observed: Vec<u64>,
+    pub expected: Vec<f64>,
+    pub p_to_date: f64,
+    pub flagged: Option<Severity>,
 }
 
 /// One test of one batch, component and window.
@@ -85,7 +114,7 @@ pub fn batch_alerts(
     month: &Month,
     observed_from: chrono::NaiveDate,
     config: &Config,
-) -> PolarsResult<Vec<Alert>> {
+) -> PolarsResult<(Vec<Alert>, Vec<BatchCurve>)> {
     let end = day_number(month.end);
     let start = day_number(observed_from);
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
@@ -184,7 +213,7 @@ pub fn batch_alerts(
         .map(|&m| (Some(m), format!("age<={m}m")))
         .chain([(None, "to_date".to_string())])
         .collect();
-    let tests = run_tests(&profiles, &windows, settings.prior_exposure);
+    let (tests, curves) = run_tests(&profiles, &windows, settings.prior_exposure);
     let m = tests.iter().filter(|t| t.expected > 0.0).count();
     let critical_level = sidak(settings.critical_alpha, m);
     let ps: Vec<f64> = tests.iter().map(|t| if t.observed >= settings.min_failures { t.p } else { 1.0 }).collect();
@@ -241,7 +270,53 @@ pub fn batch_alerts(
         a.units_affected = Some(open);
         alerts.push(a.with_id());
     }
-    Ok(alerts)
+
+    // The flagged batches, then the worst of the rest by observed/expected
+    // to date.
+    let to_date = |t: &&Test| t.rule == "to_date";
+    let flagged: BTreeMap<(&str, &str, &str), Severity> = alerts
+        .iter()
+        .map(|a| {
+            let key = (
+                a.product_line.as_deref().unwrap_or(""),
+                a.production_batch.as_deref().unwrap_or(""),
+                a.component.as_deref().unwrap_or(""),
+            );
+            (key, a.severity)
+        })
+        .collect();
+    let mut chosen: Vec<&Test> = tests.iter().filter(to_date).filter(|t| flagged.contains_key(&t.key())).collect();
+    let mut rest: Vec<&Test> = tests
+        .iter()
+        .filter(to_date)
+        .filter(|t| t.observed >= settings.min_failures && !flagged.contains_key(&t.key()))
+        .collect();
+    rest.sort_by(|a, b| {
+        (b.observed as f64 / b.expected).total_cmp(&(a.observed as f64 / a.expected)).then(a.p.total_cmp(&b.p))
+    });
+    chosen.extend(rest.into_iter().take(WORST));
+    let batch_curves = chosen
+        .into_iter()
+        .map(|t| {
+            let mut curve = curves[&(t.line.clone(), t.batch.clone(), t.component.clone())].clone();
+            // Up to the oldest age the batch has reached.
+            while curve.last().is_some_and(|c| c.0 == 0 && c.1 == 0.0) {
+                curve.pop();
+            }
+            let main = mains.contains(&t.component.as_str());
+            BatchCurve {
+                product_line: t.line.clone(),
+                production_batch: t.batch.clone(),
+                component: t.component.clone(),
+                units: size_of(&t.line, &t.batch, main).0,
+                observed: curve.iter().map(|c| c.0).collect(),
+                expected: curve.iter().map(|c| c.1).collect(),
+                p_to_date: t.p,
+                flagged: flagged.get(&t.key()).copied(),
+            }
+        })
+        .collect();
+    Ok((alerts, batch_curves))
 }
 
 /// Exposure and first failures by month in service, summed over batches.
@@ -266,7 +341,8 @@ fn run_tests(
     profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>,
     windows: &[(Option<usize>, String)],
     prior_exposure: f64,
-) -> Vec<Test> {
+) -> (Vec<Test>, Curves) {
+    let mut curves = Curves::new();
     // Each component's age profile over every line: the rate at each month
     // in service relative to the all-age rate. A line with few batches
     // borrows this shape (the early-life bump) where its own batches have
@@ -324,24 +400,25 @@ fn run_tests(
                 // does not rest on a handful of failures.
                 let rest_rate =
                     ((all_f - own_f) as f64 + prior_exposure * pooled) / ((all_x - own_x).max(0.0) + prior_exposure);
+                // Observed and expected failing units at each month in service.
+                let curve: Vec<(u64, f64)> = (0..ages)
+                    .map(|a| {
+                        let x = p.exposure.get(a).copied().unwrap_or(0.0);
+                        let f = p.failures.get(a).copied().unwrap_or(0);
+                        let (rest_x, rest_f) = (total_x[a] - x, (total_f[a] - f) as f64);
+                        let prior = rest_rate * shape_of(a);
+                        let rate = (rest_f + prior_exposure * prior) / (rest_x.max(0.0) + prior_exposure);
+                        (f, rate * x)
+                    })
+                    .collect();
                 let windows = windows
                     .iter()
                     .map(|(max_age, _)| {
                         let top = max_age.map(|m| (m + 1).min(ages)).unwrap_or(ages);
-                        let mut o = 0;
-                        let mut e = 0.0;
-                        for a in 0..top {
-                            let x = p.exposure.get(a).copied().unwrap_or(0.0);
-                            let f = p.failures.get(a).copied().unwrap_or(0);
-                            o += f;
-                            let (rest_x, rest_f) = (total_x[a] - x, (total_f[a] - f) as f64);
-                            let prior = rest_rate * shape_of(a);
-                            let rate = (rest_f + prior_exposure * prior) / (rest_x.max(0.0) + prior_exposure);
-                            e += rate * x;
-                        }
-                        (o, e)
+                        curve[..top].iter().fold((0, 0.0), |(o, e), (f, x)| (o + f, e + x))
                     })
                     .collect();
+                curves.insert((line.clone(), b.clone(), component.clone()), curve);
                 (b, windows)
             })
             .collect();
@@ -384,5 +461,5 @@ fn run_tests(
             }
         }
     }
-    tests
+    (tests, curves)
 }

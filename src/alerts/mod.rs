@@ -134,14 +134,27 @@ pub fn compute(
     latest_load: &str,
     observed_from: chrono::NaiveDate,
     config: &crate::config::Config,
-) -> polars::prelude::PolarsResult<Vec<Alert>> {
+) -> polars::prelude::PolarsResult<(Vec<Alert>, Evidence)> {
     let repairs = crate::metrics::policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config);
     let mut alerts = major::major_alerts(inputs.forms.clone(), month)?;
-    alerts.extend(batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?);
-    alerts.extend(trend::trend_alerts(inputs.units.clone(), repairs, month, latest_load, observed_from, config)?);
+    let (batch_alerts, batches) =
+        batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?;
+    alerts.extend(batch_alerts);
+    let trends = trend::trend_series(inputs.units.clone(), repairs, month, latest_load, observed_from, config)?;
+    alerts.extend(trend::trend_alerts(&trends, month));
     alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, &config.alerts)?);
     rank(&mut alerts);
-    Ok(alerts)
+    Ok((alerts, Evidence { trends, batches }))
+}
+
+/// What the batch and trend alerts were computed from, for the report's
+/// engineering page: every charted series, and the flagged and worst
+/// batches' curves by month in service.
+#[cfg(feature = "engine")]
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub trends: Vec<trend::TrendSeries>,
+    pub batches: Vec<batch::BatchCurve>,
 }
 
 /// Write `alerts.json` under `<out>/alerts/month=YYYY-MM/`, atomically.

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use polars::prelude::*;
 
-use super::stats::{laney_u_chart, poisson_sf, u_chart, western_electric};
+use super::stats::{laney_u_chart, poisson_sf, u_chart, western_electric, Limits};
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
 use crate::metrics::{day_number, policy, Month};
@@ -29,15 +29,49 @@ fn month_index(d: chrono::NaiveDate) -> i64 {
     d.year() as i64 * 12 + d.month0() as i64
 }
 
-/// The trend alerts of `month`; `latest_load` marks provisional months.
-pub fn trend_alerts(
+/// One product line and component over the charted window: failing units
+/// per month, exposure in warranty (unit-months) and the count expected
+/// from the age baseline. The report draws these; the alerts read the
+/// chart's last point.
+#[derive(Debug, Clone)]
+pub struct TrendSeries {
+    pub product_line: String,
+    pub component: String,
+    /// `YYYY-MM`, oldest first; the last is M.
+    pub months: Vec<String>,
+    pub observed: Vec<f64>,
+    pub exposure: Vec<f64>,
+    pub expected: Vec<f64>,
+    pub chart: Option<ControlChart>,
+}
+
+/// A control chart on the months of a series with an expectation.
+#[derive(Debug, Clone)]
+pub struct ControlChart {
+    /// `u_chart` or `laney_u`.
+    pub statistic: &'static str,
+    /// Indices into the series' months of the charted points.
+    pub points: Vec<usize>,
+    /// Observed over expected for the window as a whole.
+    pub centre: f64,
+    /// Per charted point, in failing units: the centre line and the upper limit.
+    pub expected: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// Per charted point, the rules that complete there (none for a
+    /// provisional month).
+    pub rules: Vec<Vec<&'static str>>,
+}
+
+/// The charted series of `month`'s window; `latest_load` marks provisional
+/// months (they are charted, never fire, and stay out of the baseline).
+pub fn trend_series(
     units: LazyFrame,
     repairs: LazyFrame,
     month: &Month,
     latest_load: &str,
     observed_from: chrono::NaiveDate,
     config: &Config,
-) -> PolarsResult<Vec<Alert>> {
+) -> PolarsResult<Vec<TrendSeries>> {
     let last = month_index(month.start);
     let first = (last - WINDOW as i64 + 1).max(month_index(observed_from));
     let months = (last - first + 1).max(0) as usize;
@@ -131,14 +165,18 @@ pub fn trend_alerts(
         v[age] += n as f64;
     }
 
-    let mut alerts = Vec::new();
+    let label = |k: usize| {
+        let idx = first + k as i64;
+        format!("{:04}-{:02}", idx / 12, idx % 12 + 1)
+    };
+    let complete = |k: usize| first + (k as i64) < latest;
+    let mut series = Vec::new();
     for pl in &config.product_lines {
         for c in &config.components {
             let Some(grid) = exposure.get(&(pl.code.clone(), c.main)) else { continue };
             let key = (pl.code.clone(), c.code.clone());
             let obs = observed.get(&key).cloned().unwrap_or_else(|| vec![0.0; months]);
             // Baseline by age over the complete months of the window.
-            let complete = |k: usize| first + (k as i64) < latest;
             let ages = grid.iter().map(Vec::len).max().unwrap_or(0);
             let mut x_age = vec![0.0; ages];
             for (_, row) in grid.iter().enumerate().filter(|(k, _)| complete(*k)) {
@@ -156,42 +194,94 @@ pub fn trend_alerts(
             };
             let expected: Vec<f64> =
                 grid.iter().map(|row| row.iter().enumerate().map(|(a, x)| rate(a) * x).sum()).collect();
-            // Chart the months with an expectation.
-            let points: Vec<usize> = (0..months).filter(|&k| expected[k] > 0.0).collect();
-            if points.len() < 8 || *points.last().expect("non-empty") != months - 1 || !complete(months - 1) {
-                continue;
+            let chart = control_chart(&obs, &expected, &(0..months).map(complete).collect::<Vec<_>>());
+            series.push(TrendSeries {
+                product_line: pl.code.clone(),
+                component: c.code.clone(),
+                months: (0..months).map(label).collect(),
+                exposure: grid.iter().map(|row| row.iter().sum()).collect(),
+                observed: obs,
+                expected,
+                chart,
+            });
+        }
+    }
+    Ok(series)
+}
+
+/// The u-chart (or Laney u′) of observed over expected for the months with
+/// an expectation, with the Western Electric rules that complete at each
+/// complete month. None with fewer than 8 such months.
+fn control_chart(observed: &[f64], expected: &[f64], complete: &[bool]) -> Option<ControlChart> {
+    let points: Vec<usize> = (0..observed.len()).filter(|&k| expected[k] > 0.0).collect();
+    if points.len() < 8 {
+        return None;
+    }
+    let o: Vec<f64> = points.iter().map(|&k| observed[k]).collect();
+    let e: Vec<f64> = points.iter().map(|&k| expected[k]).collect();
+    let (limits, sigma_z) = laney_u_chart(&o, &e);
+    let (limits, statistic) = if sigma_z > 1.0 { (limits, "laney_u") } else { (u_chart(&o, &e), "u_chart") };
+    let u: Vec<f64> = o.iter().zip(&e).map(|(o, e)| o / e).collect();
+    let rules = (0..points.len())
+        .map(|j| {
+            if !complete[points[j]] {
+                return Vec::new();
             }
-            let o: Vec<f64> = points.iter().map(|&k| obs[k]).collect();
-            let e: Vec<f64> = points.iter().map(|&k| expected[k]).collect();
-            let (limits, sigma_z) = laney_u_chart(&o, &e);
-            let (limits, statistic) = if sigma_z > 1.0 { (limits, "laney_u") } else { (u_chart(&o, &e), "u_chart") };
-            let u: Vec<f64> = o.iter().zip(&e).map(|(o, e)| o / e).collect();
-            let (o_m, e_m) = (o[o.len() - 1], limits.centre * e[e.len() - 1]);
-            let mut rules = western_electric(&u, &limits);
+            let prefix = Limits {
+                centre: limits.centre,
+                lower: limits.lower[..=j].to_vec(),
+                upper: limits.upper[..=j].to_vec(),
+                sigma: limits.sigma[..=j].to_vec(),
+            };
+            let mut fired = western_electric(&u[..=j], &prefix);
             // With few expected failures the chart's normal limits are too
             // eager: a point beyond 3σ must also be as rare as 3σ is
             // (one-sided 0.00135) under the exact Poisson tail.
-            if poisson_sf(o_m as u64, e_m) >= 0.00135 {
-                rules.retain(|r| *r != "WE1");
+            if poisson_sf(o[j] as u64, limits.centre * e[j]) >= 0.00135 {
+                fired.retain(|r| *r != "WE1");
             }
-            if rules.is_empty() {
-                continue;
-            }
-            let message = format!(
-                "{} failures in {} rose: {o_m:.0} failing units this month against {e_m:.1} expected for the fleet's age ({})",
-                c.code,
-                pl.code,
-                rules.join(", ")
-            );
-            let mut a = Alert::new(Kind::ComponentTrend, Severity::Warning, &month.label, month.provisional, message);
-            a.product_line = Some(pl.code.clone());
-            a.component = Some(c.code.clone());
-            a.observed = Some(o_m);
-            a.expected = Some(e_m);
-            a.statistic = Some(statistic.into());
-            a.rule = Some(rules.join(","));
-            alerts.push(a.with_id());
+            fired
+        })
+        .collect();
+    Some(ControlChart {
+        statistic,
+        centre: limits.centre,
+        expected: e.iter().map(|e| limits.centre * e).collect(),
+        upper: limits.upper.iter().zip(&e).map(|(u, e)| u * e).collect(),
+        points,
+        rules,
+    })
+}
+
+/// The trend alerts of the month: a rule that completes at M, the last
+/// month of each series, when M is complete.
+pub fn trend_alerts(series: &[TrendSeries], month: &Month) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    for s in series {
+        let Some(chart) = &s.chart else { continue };
+        let last = s.months.len() - 1;
+        if chart.points.last() != Some(&last) || s.months[last] != month.label {
+            continue;
         }
+        let rules = chart.rules.last().expect("one per point");
+        if rules.is_empty() {
+            continue;
+        }
+        let (o_m, e_m) = (s.observed[last], *chart.expected.last().expect("one per point"));
+        let message = format!(
+            "{} failures in {} rose: {o_m:.0} failing units this month against {e_m:.1} expected for the fleet's age ({})",
+            s.component,
+            s.product_line,
+            rules.join(", ")
+        );
+        let mut a = Alert::new(Kind::ComponentTrend, Severity::Warning, &month.label, month.provisional, message);
+        a.product_line = Some(s.product_line.clone());
+        a.component = Some(s.component.clone());
+        a.observed = Some(o_m);
+        a.expected = Some(e_m);
+        a.statistic = Some(chart.statistic.into());
+        a.rule = Some(rules.join(","));
+        alerts.push(a.with_id());
     }
-    Ok(alerts)
+    alerts
 }

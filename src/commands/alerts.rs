@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::alerts::{self, Alert, Severity};
+use crate::alerts::{self, Alert, Evidence, Severity};
 use crate::cli::{self, AlertsArgs};
 use crate::commands::{metrics, Context};
 use crate::error::Result;
@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
         None => metrics::default_month(&lake)?,
     };
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let alerts = raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
+    let (alerts, _) = raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
     if !ctx.quiet {
         print(&mut std::io::stdout().lock(), &alerts);
     }
@@ -27,7 +27,8 @@ pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
 }
 
 /// Compute, write and return the alerts of `month` from its metric inputs
-/// and tables; shared with `qfb run`.
+/// and tables, with the evidence the report draws; shared with `qfb run`
+/// and `qfb report`.
 pub fn raise(
     ctx: &Context,
     lake: &Lake,
@@ -35,7 +36,7 @@ pub fn raise(
     month: &Month,
     inputs: &Inputs,
     tables: &Tables,
-) -> Result<Vec<Alert>> {
+) -> Result<(Vec<Alert>, Evidence)> {
     // The station KPIs of the months before, for "N months running".
     let latest = metrics::latest_load(lake)?;
     let mut history = Vec::new();
@@ -48,9 +49,9 @@ pub fn raise(
     }
     let first_load = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_else(|| month.label.clone());
     let observed_from = Month::new(&first_load, None)?.start;
-    let alerts = alerts::compute(inputs, tables, &history, month, &latest, observed_from, &ctx.config)?;
+    let (alerts, evidence) = alerts::compute(inputs, tables, &history, month, &latest, observed_from, &ctx.config)?;
     alerts::write(out, &month.label, &alerts)?;
-    Ok(alerts)
+    Ok((alerts, evidence))
 }
 
 /// One line per alert, in rank order.

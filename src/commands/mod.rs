@@ -5,6 +5,7 @@ mod alerts;
 mod generate;
 mod ingest;
 mod metrics;
+mod report;
 mod run;
 mod validate;
 
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate::run(&ctx, args),
         Command::Metrics(args) => metrics::run(&ctx, args),
         Command::Alerts(args) => alerts::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
     }
 }
 

@@ -1,13 +1,13 @@
 //! `qfb run`: the monthly job in one command. With no flags it runs on the
 //! bundled `sample-data/`, with the lake at `out/lake` and output in `out/`:
 //! ingest every changed drop, compute the metrics of the report month
-//! (default: the latest load month minus one), print the summary
-//! and raise the alerts. The HTML report is added when it lands.
+//! (default: the latest load month minus one), print the summary, raise
+//! the alerts and render the HTML report.
 
 use std::process::ExitCode;
 
 use crate::cli::RunArgs;
-use crate::commands::{alerts, ingest, metrics, Context};
+use crate::commands::{alerts, ingest, metrics, report, Context};
 use crate::error::Result;
 use crate::ingest::discover::check_month;
 use crate::ingest::load::Options;
@@ -32,7 +32,9 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         None => metrics::default_month(&lake)?,
     };
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let raised = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
+    let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
+    let report_dir =
+        report::render(ctx, &lake, &args.out, &month, &inputs, &tables, &raised, &evidence, args.lang.into())?;
     if !ctx.quiet {
         let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
         // Failure rates read no M+1 state, so this month's inputs serve.
@@ -45,6 +47,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
             "alerts written to {}",
             args.out.join("alerts").join(format!("month={}", month.label)).join("alerts.json").display()
         );
+        println!("report written to {}", report_dir.join("index.html").display());
     }
     Ok(alerts::exit_code(&raised, args.fail_on))
 }

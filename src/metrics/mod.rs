@@ -174,7 +174,7 @@ pub fn failure_rates(inputs: &Inputs, month: &Month, config: &Config) -> PolarsR
 /// Plans run on polars' streaming engine, which parallelises joins and
 /// group-bys better on these shapes (at 10M units: 3× on the failure
 /// tables); the one exception is latest-load-wins (`collect_memory`).
-fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
+pub(crate) fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
     collect_with(lf, Engine::Streaming)
 }
 
@@ -255,6 +255,7 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
                 "responded_at",
                 "completed_at",
                 "component",
+                "fault_code",
                 "cause",
                 "warranty_claim",
                 "labor_cost",
@@ -332,6 +333,13 @@ impl Inputs {
             ..self.clone()
         })
     }
+}
+
+/// Only `kpis`, for the months before M (the report's trend charts).
+pub fn company_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
+    let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config))?.lazy();
+    let events = collect(kpis::events(inputs, repairs, month, config)?)?.lazy();
+    collect(kpis::kpis(events, month, config)?)
 }
 
 /// Only `station_kpis`, for the months before M (alert escalation).

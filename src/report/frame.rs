@@ -1,0 +1,34 @@
+//! Reading small result frames column by column, with nulls kept.
+
+use polars::prelude::*;
+
+fn cast(df: &DataFrame, c: &str, to: DataType) -> Option<Column> {
+    df.column(c).ok().and_then(|s| s.cast(&to).ok())
+}
+
+pub fn texts(df: &DataFrame, c: &str) -> Vec<Option<String>> {
+    cast(df, c, DataType::String)
+        .map(|s| {
+            let ca = s.str().expect("cast to string");
+            (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
+        })
+        .unwrap_or_else(|| vec![None; df.height()])
+}
+
+pub fn numbers(df: &DataFrame, c: &str) -> Vec<Option<f64>> {
+    cast(df, c, DataType::Float64)
+        .map(|s| {
+            let ca = s.f64().expect("cast to f64");
+            (0..ca.len()).map(|i| ca.get(i)).collect()
+        })
+        .unwrap_or_else(|| vec![None; df.height()])
+}
+
+pub fn flags(df: &DataFrame, c: &str) -> Vec<Option<bool>> {
+    cast(df, c, DataType::Boolean)
+        .map(|s| {
+            let ca = s.bool().expect("cast to bool");
+            (0..ca.len()).map(|i| ca.get(i)).collect()
+        })
+        .unwrap_or_else(|| vec![None; df.height()])
+}
