@@ -14,3 +14,5 @@ mod ingest;
 mod lake;
 #[path = "it/metrics.rs"]
 mod metrics;
+#[path = "it/report.rs"]
+mod report;

@@ -155,6 +155,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         render(
             "data-quality.html",
             context! {
+                load_chart => Value::from(Serde(&quality.load_chart)),
                 loads => shown(&quality.loads),
                 rejects => shown(&quality.rejects),
                 findings => shown(&quality.findings),
@@ -174,7 +175,8 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         .chain(engineering.rate_groups.iter().flat_map(|g| g.charts.iter()))
         .chain(&engineering.trend_charts)
         .chain(&engineering.pareto_charts)
-        .chain(&engineering.batch_charts);
+        .chain(&engineering.batch_charts)
+        .chain(std::iter::once(&quality.load_chart));
     for c in charts {
         files.push((c.file.clone(), c.png.clone()));
     }

@@ -100,6 +100,7 @@ pub struct Engineering {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Quality {
+    pub load_chart: Chart,
     pub loads: Table,
     pub rejects: Table,
     pub findings: Table,
@@ -894,6 +895,51 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         ]);
     }
 
+    // Rejects and nulled fields per load, over every load of the lake.
+    let load_months: Vec<String> = src.manifests.iter().map(|m| m.load_month.clone()).collect();
+    let per_load = |f: fn(&crate::lake::manifest::ManifestFile) -> u64| -> Vec<Option<f64>> {
+        src.manifests.iter().map(|m| Some(m.files.iter().map(f).sum::<u64>() as f64)).collect()
+    };
+    let (rejected, nulled) = (per_load(|f| f.rows_rejected), per_load(|f| f.fields_nulled));
+    let spec = LineChart {
+        title: t.get("rejects_trend").into(),
+        x_label: t.get("load_month").into(),
+        y_label: t.get("rows").into(),
+        categories: load_months.clone(),
+        lines: vec![
+            Line {
+                name: t.get("rows_rejected").into(),
+                values: rejected.clone(),
+                color: ALARM,
+                dashed: false,
+                dots: true,
+            },
+            Line {
+                name: t.get("fields_nulled").into(),
+                values: nulled.clone(),
+                color: PALETTE[0],
+                dashed: false,
+                dots: true,
+            },
+        ],
+        reference: None,
+        percent: false,
+        rings: Vec::new(),
+        ring_label: String::new(),
+    };
+    let total = |v: &[Option<f64>]| v.iter().flatten().sum::<f64>();
+    let alt = format!(
+        "{}: {} – {}, {} {:.0}, {} {:.0}",
+        t.get("rejects_trend"),
+        load_months.first().cloned().unwrap_or_default(),
+        load_months.last().cloned().unwrap_or_default(),
+        t.get("rows_rejected"),
+        total(&rejected),
+        t.get("fields_nulled"),
+        total(&nulled)
+    );
+    let load_chart = Chart::line("loads.png".into(), alt, &spec, (720, 280))?;
+
     // The load manifest.
     let headers =
         ["load_month", "loaded_at", "file", "table", "encoding", "bytes", "rows_read", "rows_rejected", "sha256"];
@@ -916,5 +962,14 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
     }
     manifest = manifest.limit(60);
 
-    Ok(Quality { loads, rejects, findings, forms, audit, recoverable: format!("{recoverable:.2}"), manifest })
+    Ok(Quality {
+        load_chart,
+        loads,
+        rejects,
+        findings,
+        forms,
+        audit,
+        recoverable: format!("{recoverable:.2}"),
+        manifest,
+    })
 }
