@@ -40,6 +40,7 @@ pub struct TrendSeries {
     /// `YYYY-MM`, oldest first; the last is M.
     pub months: Vec<String>,
     pub observed: Vec<f64>,
+    /// Unit-months in warranty, as `failure_rates` counts them.
     pub exposure: Vec<f64>,
     pub expected: Vec<f64>,
     pub chart: Option<ControlChart>,
@@ -105,8 +106,11 @@ pub fn trend_series(
                 - lit(1i64))
             .alias("t"),
         ])
+        // A unit counts once a month, at its first failure's age.
+        .group_by([col("product_line"), col("component"), col("t"), col("serial")])
+        .agg([col("age").min()])
         .group_by([col("product_line"), col("component"), col("t"), col("age")])
-        .agg([col("serial").n_unique().cast(DataType::Int64).alias("n")])
+        .agg([len().cast(DataType::Int64).alias("n")])
         .sort(["product_line", "component", "t", "age"], SortMultipleOptions::default())
         .collect()?;
     let by_age = fails;
@@ -199,7 +203,13 @@ pub fn trend_series(
                 product_line: pl.code.clone(),
                 component: c.code.clone(),
                 months: (0..months).map(label).collect(),
-                exposure: grid.iter().map(|row| row.iter().sum()).collect(),
+                // Unit-months as contract section 5 counts them: days in
+                // warranty over the days of that month.
+                exposure: grid
+                    .iter()
+                    .zip(&month_days)
+                    .map(|(row, (a, b))| row.iter().sum::<f64>() * DAYS_PER_MONTH / (b - a) as f64)
+                    .collect(),
                 observed: obs,
                 expected,
                 chart,

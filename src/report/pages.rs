@@ -236,7 +236,7 @@ pub fn summary(src: &Sources, t: &Text) -> Result<Summary> {
         kpis,
         kpi_charts,
         kpi_history,
-        alerts: alerts_table(src.alerts, t),
+        alerts: alerts_table(src.alerts, t).limit(100),
         league: league_table(src, t),
     })
 }
@@ -503,7 +503,7 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
         .filter_map(|a| Some((a.product_line.as_deref()?, a.component.as_deref()?)))
         .collect();
     let mut trend_charts = Vec::new();
-    let headers = ["product_line", "component", "observed", "expected", "ucl", "rule"];
+    let headers = ["product_line", "component", "exposure", "rate_per_1000", "observed", "expected", "ucl", "rule"];
     let mut trend_points =
         Table::new("trend_points", t.get("trend_heading"), headers.iter().map(|h| t.get(h).into()).collect());
     for s in trends {
@@ -560,9 +560,12 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
             &spec,
             (560, 280),
         )?);
+        let x = s.exposure[chart.points[last]];
         trend_points.rows.push(vec![
             Cell::text(t.line(&s.product_line)),
             Cell::text(t.component(&s.component)),
+            Cell::float(Some(x), 0),
+            Cell::float((x > 0.0).then(|| 1000.0 * s.observed[chart.points[last]] / x), 3),
             Cell::float(Some(s.observed[chart.points[last]]), 0),
             Cell::float(Some(chart.expected[last]), 1),
             Cell::float(Some(chart.upper[last]), 1),

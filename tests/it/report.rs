@@ -121,6 +121,23 @@ fn the_sample_report_has_its_pages_charts_and_exports() {
     for f in ["alerts", "station_league", "failure_rates", "batches", "reject_reasons", "manifest", "claim_audit"] {
         assert!(w.path(&format!("{MONTH_DIR}/{f}.csv")).is_file(), "{f}");
     }
+    // The 24-month rate charts end on the month's failure_rates: the same
+    // failing units over the same unit-months (contract section 5).
+    let rows = |f: &str| -> Vec<Vec<String>> {
+        let bytes = std::fs::read(w.path(&format!("{MONTH_DIR}/{f}"))).unwrap();
+        csv::Reader::from_reader(&bytes[3..]).records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+    };
+    let rates = rows("failure_rates.csv");
+    let points = rows("trend_points.csv");
+    assert!(points.len() >= 10, "{points:?}");
+    for p in &points {
+        let r = rates.iter().find(|r| r[0] == p[0] && r[1] == p[1]).unwrap();
+        let (a, b): (f64, f64) = (p[2].parse().unwrap(), r[4].parse().unwrap());
+        assert!((a - b).abs() < 1e-6 * b, "exposure {p:?} vs {r:?}");
+        assert_eq!(p[4], r[2], "failing units {p:?} vs {r:?}");
+    }
+    let household = points.iter().find(|p| p[0] == "Household" && p[1] == "Compressor").unwrap();
+    assert_eq!(household[4], "24");
     use calamine::{DataType, Reader};
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(w.path(&format!("{MONTH_DIR}/kpis.xlsx"))).unwrap();
     assert_eq!(wb.sheet_names(), ["KPIs", "KPI history", "Stations"]);
