@@ -10,7 +10,8 @@
 //! The test is an exact one-sided tail: Poisson, or a negative binomial
 //! with size 1/σ² when the other batches of the line vary beyond Poisson
 //! (σ², the variance of batch factors, is a moment estimate over the
-//! to-date window with the batch under test left out).
+//! to-date window and every component of the line, with the batch under
+//! test left out).
 //! Each batch is tested at ages ≤ 1, ≤ 3 and ≤ 6 months in service and to
 //! date. Over all tests of the run, `critical` is family-wise (Šidák at
 //! 0.01), `warning` is Benjamini–Hochberg FDR at 0.10, and a test needs at
@@ -335,8 +336,30 @@ fn age_totals(batches: &BTreeMap<String, Profile>) -> (Vec<f64>, Vec<u64>) {
     (x, f)
 }
 
+/// One batch-component's share of the dispersion estimate, from its
+/// to-date failing units `o` and expectation `e`: ((o − e)² − e, e²), or
+/// nothing when e < 1 (too little to say) or o is already far outside
+/// Poisson (p < 1e-6: a bad batch is not part of the normal spread).
+fn moment(o: u64, e: f64) -> (f64, f64) {
+    if e >= 1.0 && poisson_sf(o, e) >= 1e-6 {
+        ((o as f64 - e).powi(2) - e, e * e)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// σ² for one batch: the line's summed moments (Σ, Σe², how many) with the
+/// batch's own left out; 0 (a Poisson test) with fewer than 5 left.
+fn loo_sigma2(line: (f64, f64, usize), own: (f64, f64, usize)) -> f64 {
+    if line.2 - own.2 >= 5 && line.1 - own.1 > 0.0 {
+        ((line.0 - own.0) / (line.1 - own.1)).max(0.0)
+    } else {
+        0.0
+    }
+}
+
 /// Every test of every batch: leave-one-out baseline by age, dispersion per
-/// (line, component), exact tail per window.
+/// line, exact tail per window.
 fn run_tests(
     profiles: &BTreeMap<(String, String), BTreeMap<String, Profile>>,
     windows: &[(Option<usize>, String)],
@@ -371,6 +394,9 @@ fn run_tests(
         .collect();
 
     let mut tests = Vec::new();
+    // Observed and expected per batch and window, per (line, component).
+    #[allow(clippy::type_complexity)]
+    let mut observed: Vec<(&String, &String, Vec<(&String, Vec<(u64, f64)>)>)> = Vec::new();
     for ((line, component), batches) in profiles {
         let shape_of = |a: usize| shape.get(component).and_then(|s| s.1.get(a)).copied().unwrap_or(1.0);
         let pooled = shape.get(component).map(|s| s.0).unwrap_or(0.0);
@@ -422,22 +448,46 @@ fn run_tests(
                 (b, windows)
             })
             .collect();
-        // Batch-to-batch variation beyond Poisson, from the to-date window:
-        // batch factors that vary with variance σ² make counts negative
-        // binomial with size 1/σ². σ² is a moment estimate over the other
-        // batches of the line (the batch under test left out, so a bad
-        // batch cannot widen its own test).
-        let moments: Vec<(f64, f64)> = per_batch
-            .iter()
-            .map(|(_, w)| w[windows.len() - 1])
-            .map(|(o, e)| if e >= 1.0 { ((o as f64 - e).powi(2) - e, e * e) } else { (0.0, 0.0) })
-            .collect();
-        let (s1, s2): (f64, f64) = moments.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
-        let others = moments.iter().filter(|m| m.1 > 0.0).count();
-        for (k, (batch, counts)) in per_batch.into_iter().enumerate() {
-            let (own1, own2) = moments[k];
-            let baseline_batches = others - usize::from(own2 > 0.0);
-            let sigma2 = if others >= 5 && s2 - own2 > 0.0 { ((s1 - own1) / (s2 - own2)).max(0.0) } else { 0.0 };
+        observed.push((line, component, per_batch));
+    }
+
+    // Batch-to-batch variation beyond Poisson, from the to-date window:
+    // batch factors that vary with variance σ² make counts negative
+    // binomial with size 1/σ². σ² is a moment estimate, Σ((o − e)² − e) /
+    // Σe², pooled over every component of the line (per component there
+    // are too few batches: the estimate was often 0 and let ordinary
+    // batches look alarming). The batch under test is left out, and so is
+    // any batch-component already far outside Poisson (p < 1e-6): a known
+    // bad batch is not part of the normal spread it is judged against.
+    // (line, batch) → the moments of its components; line → their sums.
+    let mut by_batch: BTreeMap<(&str, &str), (f64, f64, usize)> = BTreeMap::new();
+    let mut by_line: BTreeMap<&str, (f64, f64, usize)> = BTreeMap::new();
+    for (line, _, per_batch) in &observed {
+        for (batch, w) in per_batch {
+            let (o, e) = w[windows.len() - 1];
+            let (m1, m2) = moment(o, e);
+            let n = usize::from(m2 > 0.0);
+            for acc in [
+                by_batch.entry((line.as_str(), batch.as_str())).or_default(),
+                by_line.entry(line.as_str()).or_default(),
+            ] {
+                acc.0 += m1;
+                acc.1 += m2;
+                acc.2 += n;
+            }
+        }
+    }
+    for (line, component, per_batch) in observed {
+        // Other batches of the line with an expectation for this component:
+        // the evidence behind the baseline.
+        let with_e = per_batch.iter().filter(|(_, w)| w[windows.len() - 1].1 >= 1.0).count();
+        let (l1, l2, ln) = by_line[line.as_str()];
+        for (batch, counts) in per_batch {
+            let own_e = counts[windows.len() - 1].1 >= 1.0;
+            let baseline_batches = with_e - usize::from(own_e);
+            let (b1, b2, bn) = by_batch[&(line.as_str(), batch.as_str())];
+            let sigma2 = loo_sigma2((l1, l2, ln), (b1, b2, bn));
+            tracing::trace!("{line} {batch} {component}: sigma2 {sigma2:.4}");
             for ((o, e), (_, rule)) in counts.into_iter().zip(windows) {
                 if e <= 0.0 {
                     continue;
@@ -462,4 +512,26 @@ fn run_tests(
         }
     }
     (tests, curves)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispersion_is_pooled_and_leaves_the_batch_out() {
+        // 15 failing units against 10 expected: (25 − 10, 100).
+        assert_eq!(moment(15, 10.0), (15.0, 100.0));
+        // Fewer than 1 expected says nothing.
+        assert_eq!(moment(3, 0.5), (0.0, 0.0));
+        // 95 against 9.7 (the sample's planted batch) is no ordinary spread.
+        assert_eq!(moment(95, 9.7), (0.0, 0.0));
+        // Line: Σ = 30, Σe² = 400 over 6; the batch's own 15 / 100 left out
+        // leaves 15 / 300 = 0.05.
+        assert!((loo_sigma2((30.0, 400.0, 6), (15.0, 100.0, 1)) - 0.05).abs() < 1e-12);
+        // Four others are too few: a Poisson test.
+        assert_eq!(loo_sigma2((30.0, 400.0, 5), (15.0, 100.0, 1)), 0.0);
+        // Under-dispersed others give 0, never a negative variance.
+        assert_eq!(loo_sigma2((-30.0, 400.0, 8), (0.0, 0.0, 0)), 0.0);
+    }
 }

@@ -8,16 +8,12 @@ use crate::alerts::{self, Alert, Evidence, Severity};
 use crate::cli::{self, AlertsArgs};
 use crate::commands::{metrics, Context};
 use crate::error::Result;
-use crate::ingest::discover::check_month;
 use crate::lake::Lake;
 use crate::metrics::{Inputs, Month, Tables};
 
 pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
-    let label = match &args.month {
-        Some(m) => check_month(m)?,
-        None => metrics::default_month(&lake)?,
-    };
+    let label = metrics::report_month(&lake, args.month.as_deref())?;
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
     let (alerts, _) = raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
     if !ctx.quiet {

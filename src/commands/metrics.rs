@@ -47,6 +47,14 @@ pub fn default_month(lake: &Lake) -> Result<String> {
     Month::previous(&latest_load(lake)?)
 }
 
+/// The report month of `--month`, checked, or the default.
+pub fn report_month(lake: &Lake, month: Option<&str>) -> Result<String> {
+    match month {
+        Some(m) => check_month(m),
+        None => default_month(lake),
+    }
+}
+
 /// Compute and write the tables of `label`; the inputs read are returned
 /// for the later stages of the run.
 pub fn compute(ctx: &Context, lake: &Lake, out: &Path, label: &str) -> Result<(Month, Inputs, Tables)> {

@@ -13,7 +13,6 @@ use crate::alerts::{Alert, Evidence};
 use crate::cli::ReportArgs;
 use crate::commands::{alerts, metrics, Context};
 use crate::error::Result;
-use crate::ingest::discover::check_month;
 use crate::lake::Lake;
 use crate::metrics::{Inputs, Month, Tables};
 use crate::report::{self, data, Lang, RunInfo, Sources};
@@ -23,10 +22,7 @@ const KPI_MONTHS: usize = 12;
 
 pub fn run(ctx: &Context, args: ReportArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
-    let label = match &args.month {
-        Some(m) => check_month(m)?,
-        None => metrics::default_month(&lake)?,
-    };
+    let label = metrics::report_month(&lake, args.month.as_deref())?;
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
     let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
     let dir = render(ctx, &lake, &args.out, &month, &inputs, &tables, &raised, &evidence, args.lang.into())?;
