@@ -270,7 +270,7 @@ fn alerts_table(alerts: &[Alert], t: &Text) -> Table {
             Cell::text(t.get(kind)),
             Cell::text(subject.join(" · ")),
             Cell::text(message(a, t)),
-            Cell::text(a.rule.clone().unwrap_or_default()),
+            Cell::text(a.rule.clone().unwrap_or_default().replace(',', ", ")),
             match a.p_value {
                 Some(p) => Cell::num(p, format!("{p:.1e}")),
                 None => Cell::text("–"),
