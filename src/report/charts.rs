@@ -107,7 +107,7 @@ enum Key {
 
 /// Draw the title and a one-row legend above the plot; the plot's area is
 /// returned. A legend outside the plot never hides a point.
-fn header<'a, 'b>(
+fn header<'a>(
     root: &DrawingArea<Crisp<'a>, Shift>,
     title: &str,
     legend: &[(String, Key)],
@@ -203,7 +203,7 @@ pub fn line_chart(c: &LineChart, size: (u32, u32)) -> Result<Vec<u8>> {
         let categories = &c.categories;
         let x_fmt = |x: &f64| {
             let i = x.round();
-            if (x - i).abs() > 1e-6 || i < 0.0 || i as usize >= n || (i as usize) % every != 0 {
+            if (x - i).abs() > 1e-6 || i < 0.0 || i as usize >= n || !(i as usize).is_multiple_of(every) {
                 return String::new();
             }
             categories.get(i as usize).cloned().unwrap_or_default()

@@ -266,3 +266,33 @@ pub fn write(dir: &Path, report: &Report) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::table::Cell;
+    use super::*;
+
+    #[test]
+    fn tables_render_escaped_with_their_download() {
+        let words = i18n::Text::new(Lang::En, &crate::config::Config::defaults());
+        let env = environment(words.words()).expect("templates");
+        let mut tb = Table::new("alerts", "Alerts", vec!["Message".into(), "p".into()]);
+        tb.rows.push(vec![Cell::text("<script>alert(1)</script> & \"x\""), Cell::float(Some(0.5), 2)]);
+        tb.rows.push(vec![Cell::text("second"), Cell::float(None, 2)]);
+        let tb = tb.limit(1);
+        // Named .html, as every page is: autoescape follows the name.
+        let html = env
+            .render_named_str(
+                "page.html",
+                "{% import 'macros.html' as m %}{{ m.table(tb) }}",
+                minijinja::context! { tb => Value::from(Serde(ShownTable::of(&tb))) },
+            )
+            .expect("rendered");
+        assert!(html.contains("<td>&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &quot;x&quot;</td>"), "{html}");
+        assert!(html.contains("<td class=\"num\">0.50</td>"), "{html}");
+        assert!(!html.contains("second"), "only the shown rows: {html}");
+        assert!(html.contains("<a href=\"alerts.csv\">alerts.csv</a> (1 / 2)"), "{html}");
+        // Undefined variables are errors, not blanks.
+        assert!(env.render_str("{{ nope }}", minijinja::context! {}).is_err());
+    }
+}

@@ -237,7 +237,7 @@ pub fn summary(src: &Sources, t: &Text) -> Result<Summary> {
         kpi_charts,
         kpi_history,
         alerts: alerts_table(src.alerts, t).limit(100),
-        league: league_table(src, t),
+        league: league_table(&src.tables.station_kpis, src.complaints, t),
     })
 }
 
@@ -344,8 +344,7 @@ fn details(a: &Alert, t: &Text) -> String {
 
 /// Stations ranked by KPIs missed, then by total shortfall (points below
 /// target, or above it for an at-most KPI), then by id.
-fn league_table(src: &Sources, t: &Text) -> Table {
-    let s = &src.tables.station_kpis;
+fn league_table(s: &DataFrame, complaints: &DataFrame, t: &Text) -> Table {
     let (ids, codes, values, targets, dirs, mets) = (
         texts(s, "station_id"),
         texts(s, "kpi"),
@@ -381,9 +380,9 @@ fn league_table(src: &Sources, t: &Text) -> Table {
         }
         row.values.insert(code.clone(), (values[r], mets[r]));
     }
-    let complaints: BTreeMap<String, i64> = texts(src.complaints, "station_id")
+    let complaints: BTreeMap<String, i64> = texts(complaints, "station_id")
         .into_iter()
-        .zip(numbers(src.complaints, "complaints"))
+        .zip(numbers(complaints, "complaints"))
         .filter_map(|(s, n)| Some((s?, n? as i64)))
         .collect();
     let mut ranked: Vec<(String, Row)> = rows.into_iter().collect();
@@ -975,4 +974,39 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         recoverable: format!("{recoverable:.2}"),
         manifest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn league_ranks_by_kpis_missed_then_shortfall() {
+        let t = Text::new(super::super::Lang::En, &Config::defaults());
+        // S1 misses two KPIs: response 0.90 vs ≥ 1.00 (10 pts) and repeat
+        // 0.05 vs ≤ 0.02 (3 pts): shortfall 13. S2 misses one by 20 pts,
+        // S3 one by 5 pts, S4 none.
+        let kpis = df![
+            "station_id" => ["S1", "S1", "S2", "S2", "S3", "S3", "S4", "S4"],
+            "kpi" => ["response_24h", "repeat_repair", "response_24h", "repeat_repair", "response_24h", "repeat_repair", "response_24h", "repeat_repair"],
+            "value" => [Some(0.90), Some(0.05), Some(0.80), Some(0.0), Some(0.95), Some(0.01), Some(1.0), None],
+            "target" => [1.0, 0.02, 1.0, 0.02, 1.0, 0.02, 1.0, 0.02],
+            "direction" => ["at_least", "at_most", "at_least", "at_most", "at_least", "at_most", "at_least", "at_most"],
+            "met" => [Some(false), Some(false), Some(false), Some(true), Some(false), Some(true), Some(true), None],
+        ]
+        .unwrap();
+        let complaints = df!["station_id" => ["S3"], "complaints" => [2i64]].unwrap();
+        let table = league_table(&kpis, &complaints, &t);
+        let col = |c: usize| table.rows.iter().map(|r| r[c].text.clone()).collect::<Vec<_>>();
+        assert_eq!(col(1), ["S1", "S2", "S3", "S4"]);
+        assert_eq!(col(2), ["2", "1", "1", "0"]);
+        assert_eq!(col(3), ["13.0", "20.0", "5.0", "0.0"]);
+        assert_eq!(table.headers[4..], ["24 h response", "Repeat repairs", "Complaints"]);
+        assert_eq!(col(4), ["90.0%", "80.0%", "95.0%", "100.0%"]);
+        assert_eq!(col(6), ["0", "0", "2", "0"]);
+        assert_eq!(table.rows[0][4].class, "num bad");
+        assert_eq!(table.rows[3][5].text, "–", "no value, no data");
+    }
 }
