@@ -66,10 +66,12 @@ fn err(what: &str) -> impl Fn(String) -> Error + '_ {
     move |message| Error::Report { what: format!("chart `{what}`"), message }
 }
 
-/// Render into an RGB buffer of `size` and encode it as PNG.
+/// Render into an RGB buffer of `size` and encode it as PNG: the title and
+/// legend on top, then `draw` on the plot's area.
 fn render(
     title: &str,
     size: (u32, u32),
+    legend: &[(String, Key)],
     draw: impl FnOnce(&DrawingArea<Crisp<'_>, Shift>) -> std::result::Result<(), String>,
 ) -> Result<Vec<u8>> {
     fonts::register();
@@ -77,7 +79,8 @@ fn render(
     {
         let root = Crisp(BitMapBackend::with_buffer(&mut rgb, size)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(title)(e.to_string()))?;
-        draw(&root).map_err(err(title))?;
+        let body = header(&root, title, legend).map_err(err(title))?;
+        draw(&body).map_err(err(title))?;
         root.present().map_err(|e| err(title)(e.to_string()))?;
     }
     encode_png(&rgb, size).map_err(err(title))
@@ -189,10 +192,9 @@ pub fn line_chart(c: &LineChart, size: (u32, u32)) -> Result<Vec<u8>> {
     if !c.rings.is_empty() {
         legend.push((c.ring_label.clone(), Key::Ring));
     }
-    render(&c.title, size, |root| {
+    render(&c.title, size, &legend, |body| {
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-        let body = header(root, &c.title, &legend)?;
-        let mut chart = ChartBuilder::on(&body)
+        let mut chart = ChartBuilder::on(body)
             .margin(8)
             .margin_top(2)
             .x_label_area_size(46)
@@ -263,10 +265,9 @@ pub fn pareto(c: &Pareto, size: (u32, u32)) -> Result<Vec<u8>> {
     let top = c.bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1.0) * 1.1;
     let legend =
         [(c.y_label.clone(), Key::Bar(PALETTE[0])), (c.cumulative_label.clone(), Key::Line(PALETTE[1], false))];
-    render(&c.title, size, |root| {
+    render(&c.title, size, &legend, |body| {
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-        let body = header(root, &c.title, &legend)?;
-        let mut chart = ChartBuilder::on(&body)
+        let mut chart = ChartBuilder::on(body)
             .margin(8)
             .margin_top(2)
             .x_label_area_size(44)
