@@ -9,13 +9,14 @@ use crate::cli::{self, AlertsArgs};
 use crate::commands::{metrics, Context};
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::metrics::{Inputs, Month, Tables};
+use crate::metrics::{Inputs, Month, Past, Tables};
 
 pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
     let label = metrics::report_month(&lake, args.month.as_deref())?;
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let (alerts, _) = raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
+    let history = metrics::history(ctx, &lake, &inputs, &month, ctx.config.alerts.escalate_months - 1)?;
+    let (alerts, _) = raise(ctx, &lake, &args.out, &month, &inputs, &tables, &history)?;
     if !ctx.quiet {
         print(&mut std::io::stdout().lock(), &alerts);
     }
@@ -24,7 +25,8 @@ pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
 
 /// Compute, write and return the alerts of `month` from its metric inputs
 /// and tables, with the evidence the report draws; shared with `qfb run`
-/// and `qfb report`.
+/// and `qfb report`. `history`: the months before (`metrics::history`),
+/// at least `escalate_months − 1` of them where the lake has them.
 pub fn raise(
     ctx: &Context,
     lake: &Lake,
@@ -32,17 +34,11 @@ pub fn raise(
     month: &Month,
     inputs: &Inputs,
     tables: &Tables,
+    history: &[Past],
 ) -> Result<(Vec<Alert>, Evidence)> {
     // The station KPIs of the months before, for "N months running".
     let latest = metrics::latest_load(lake)?;
-    let mut history = Vec::new();
-    let mut label = month.label.clone();
-    for _ in 1..ctx.config.alerts.escalate_months {
-        label = Month::previous(&label)?;
-        let m = Month::new(&label, Some(&latest))?;
-        let past = inputs.for_month(lake, &ctx.schemas, &m)?;
-        history.push(crate::metrics::station_kpis(&past, &m, &ctx.config)?);
-    }
+    let history: Vec<_> = history.iter().map(|p| p.station_kpis.clone()).collect();
     let first_load = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_else(|| month.label.clone());
     let observed_from = Month::new(&first_load, None)?.start;
     let (alerts, evidence) = alerts::compute(inputs, tables, &history, month, &latest, observed_from, &ctx.config)?;

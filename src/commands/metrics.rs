@@ -8,7 +8,7 @@ use crate::commands::Context;
 use crate::error::{Error, Result};
 use crate::ingest::discover::check_month;
 use crate::lake::Lake;
-use crate::metrics::{self, Inputs, Month, Tables};
+use crate::metrics::{self, Inputs, Month, Past, Tables};
 
 pub fn run(ctx: &Context, args: MetricsArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
@@ -64,4 +64,23 @@ pub fn compute(ctx: &Context, lake: &Lake, out: &Path, label: &str) -> Result<(M
     let mut tables = metrics::compute(&inputs, &month, &ctx.config)?;
     metrics::write(out, &month, &mut tables)?;
     Ok((month, inputs, tables))
+}
+
+/// The KPI tables of the `n` months before `month`, latest first, from its
+/// inputs (so restated). Months before the lake's first load are left out:
+/// nothing was loaded for them.
+pub fn history(ctx: &Context, lake: &Lake, inputs: &Inputs, month: &Month, n: usize) -> Result<Vec<Past>> {
+    let latest = latest_load(lake)?;
+    let first = lake.manifests()?.first().map(|m| m.load_month.clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut label = month.label.clone();
+    for _ in 0..n {
+        label = Month::previous(&label)?;
+        if label < first {
+            break;
+        }
+        let m = Month::new(&label, Some(&latest))?;
+        out.push(metrics::past_kpis(&inputs.for_month(lake, &ctx.schemas, &m)?, &m, &ctx.config)?);
+    }
+    Ok(out)
 }

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use polars::prelude::IntoLazy;
 use sha2::{Digest, Sha256};
 
 use crate::alerts::{Alert, Evidence};
@@ -14,18 +13,25 @@ use crate::cli::ReportArgs;
 use crate::commands::{alerts, metrics, Context};
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::metrics::{Inputs, Month, Tables};
+use crate::metrics::{Inputs, Month, Past, Tables};
 use crate::report::{self, data, Lang, RunInfo, Sources};
 
 /// Months of KPI history charted, M included.
 const KPI_MONTHS: usize = 12;
 
+/// The months of history `qfb run` and `qfb report` need: the KPI charts'
+/// and the alerts' escalation.
+pub fn history_months(ctx: &Context) -> usize {
+    (KPI_MONTHS - 1).max(ctx.config.alerts.escalate_months - 1)
+}
+
 pub fn run(ctx: &Context, args: ReportArgs) -> Result<ExitCode> {
     let lake = Lake::new(&args.lake);
     let label = metrics::report_month(&lake, args.month.as_deref())?;
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
-    let dir = render(ctx, &lake, &args.out, &month, &inputs, &tables, &raised, &evidence, args.lang.into())?;
+    let history = metrics::history(ctx, &lake, &inputs, &month, history_months(ctx))?;
+    let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables, &history)?;
+    let dir = render(ctx, &lake, &args.out, &month, &inputs, &tables, &history, &raised, &evidence, args.lang.into())?;
     if !ctx.quiet {
         println!("report written to {}", dir.join("index.html").display());
     }
@@ -41,32 +47,27 @@ pub fn render(
     month: &Month,
     inputs: &Inputs,
     tables: &Tables,
+    history: &[Past],
     raised: &[Alert],
     evidence: &Evidence,
     lang: Lang,
 ) -> Result<PathBuf> {
     let latest = metrics::latest_load(lake)?;
     let manifests = lake.manifests()?;
-    // The company KPIs of the months before M, from the same current state.
-    let mut labels = Vec::new();
+    let first_load = manifests.first().map(|m| m.load_month.as_str()).unwrap_or("");
+    // The company KPIs of the months before M, oldest first; a month the
+    // lake has no data for is a gap in the chart.
+    let mut kpi_history = Vec::new();
     let mut label = month.label.clone();
     for _ in 1..KPI_MONTHS {
         label = Month::previous(&label)?;
-        labels.push(label.clone());
-    }
-    labels.reverse();
-    let first_load = manifests.first().map(|m| m.load_month.as_str()).unwrap_or("");
-    let mut kpi_history = Vec::new();
-    for l in labels {
-        let m = Month::new(&l, Some(&latest))?;
-        let df = if l.as_str() < first_load {
-            // Before the lake's data: nothing to compute, a gap in the chart.
-            tables.kpis.clone().lazy().limit(0).collect()?
-        } else {
-            crate::metrics::company_kpis(&inputs.for_month(lake, &ctx.schemas, &m)?, &m, &ctx.config)?
+        let df = match history.iter().find(|p| p.month.label == label) {
+            Some(p) => p.kpis.clone(),
+            None => tables.kpis.clear(),
         };
-        kpi_history.push((l, df));
+        kpi_history.push((label.clone(), df));
     }
+    kpi_history.reverse();
     let collect = crate::metrics::collect;
     let failures_by_code = collect(data::failures_by_code(inputs, month, &ctx.config))?;
     let complaints = collect(data::complaints(inputs, month))?;

@@ -32,9 +32,20 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         None => metrics::default_month(&lake)?,
     };
     let (month, inputs, tables) = metrics::compute(ctx, &lake, &args.out, &label)?;
-    let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables)?;
-    let report_dir =
-        report::render(ctx, &lake, &args.out, &month, &inputs, &tables, &raised, &evidence, args.lang.into())?;
+    let history = metrics::history(ctx, &lake, &inputs, &month, report::history_months(ctx))?;
+    let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables, &history)?;
+    let report_dir = report::render(
+        ctx,
+        &lake,
+        &args.out,
+        &month,
+        &inputs,
+        &tables,
+        &history,
+        &raised,
+        &evidence,
+        args.lang.into(),
+    )?;
     if !ctx.quiet {
         let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
         // Failure rates read no M+1 state, so this month's inputs serve.

@@ -335,18 +335,24 @@ impl Inputs {
     }
 }
 
-/// Only `kpis`, for the months before M (the report's trend charts).
-pub fn company_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
-    let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config))?.lazy();
-    let events = collect(kpis::events(inputs, repairs, month, config)?)?.lazy();
-    collect(kpis::kpis(events, month, config)?)
+/// The KPI tables of a month before M, from M's inputs (restated values):
+/// what the alerts' escalation and the report's trend charts read.
+pub struct Past {
+    pub month: Month,
+    pub kpis: DataFrame,
+    pub station_kpis: DataFrame,
 }
 
-/// Only `station_kpis`, for the months before M (alert escalation).
-pub fn station_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
+/// `kpis` and `station_kpis` of an earlier `month` from these inputs (with
+/// `for_month`'s stations and forms), sharing one pass over the events.
+pub fn past_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Past> {
     let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config))?.lazy();
     let events = collect(kpis::events(inputs, repairs, month, config)?)?.lazy();
-    collect(kpis::station_kpis(inputs, events, month, config)?)
+    Ok(Past {
+        month: month.clone(),
+        kpis: collect(kpis::kpis(events.clone(), month, config)?)?,
+        station_kpis: collect(kpis::station_kpis(inputs, events, month, config)?)?,
+    })
 }
 
 /// Write the tables to `<out>/metrics/month=YYYY-MM/`, each file atomically.
