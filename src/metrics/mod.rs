@@ -9,6 +9,7 @@
 //! give byte-identical files.
 
 mod audit;
+pub(crate) mod columns;
 mod failures;
 mod kpis;
 pub mod policy;

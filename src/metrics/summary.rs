@@ -8,28 +8,12 @@ use std::io::{self, Write};
 
 use polars::prelude::*;
 
+use super::columns::{numbers, texts};
 use super::{Month, Tables};
 
+/// A column's values as text, a null as "".
 fn strs(df: &DataFrame, c: &str) -> Vec<String> {
-    df.column(c)
-        .ok()
-        .and_then(|s| s.cast(&DataType::String).ok())
-        .map(|s| {
-            let ca = s.str().expect("cast to string").clone();
-            (0..ca.len()).map(|i| ca.get(i).unwrap_or("").to_string()).collect()
-        })
-        .unwrap_or_default()
-}
-
-fn nums(df: &DataFrame, c: &str) -> Vec<Option<f64>> {
-    df.column(c)
-        .ok()
-        .and_then(|s| s.cast(&DataType::Float64).ok())
-        .map(|s| {
-            let ca = s.f64().expect("cast to f64").clone();
-            (0..ca.len()).map(|i| ca.get(i)).collect()
-        })
-        .unwrap_or_default()
+    texts(df, c).into_iter().map(Option::unwrap_or_default).collect()
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -43,7 +27,8 @@ pub fn render(out: &mut impl Write, month: &Month, t: &Tables, previous: Option<
     writeln!(out, "\nKPIs")?;
     let k = &t.kpis;
     let (names, dirs) = (strs(k, "kpi"), strs(k, "direction"));
-    let (num, den, val, tgt) = (nums(k, "numerator"), nums(k, "denominator"), nums(k, "value"), nums(k, "target"));
+    let (num, den, val, tgt) =
+        (numbers(k, "numerator"), numbers(k, "denominator"), numbers(k, "value"), numbers(k, "target"));
     let met = strs(k, "met");
     for i in 0..k.height() {
         let sign = if dirs[i] == "at_most" { "≤" } else { "≥" };
@@ -70,10 +55,10 @@ pub fn render(out: &mut impl Write, month: &Month, t: &Tables, previous: Option<
     )?;
     let f = &t.failure_rates;
     let (lines, comps, rates, fails) =
-        (strs(f, "product_line"), strs(f, "component"), nums(f, "rate_per_1000"), nums(f, "failures"));
+        (strs(f, "product_line"), strs(f, "component"), numbers(f, "rate_per_1000"), numbers(f, "failures"));
     let prev_rate = |c: &str| -> Option<f64> {
         let p = previous?;
-        let (pl, pc, pr) = (strs(p, "product_line"), strs(p, "component"), nums(p, "rate_per_1000"));
+        let (pl, pc, pr) = (strs(p, "product_line"), strs(p, "component"), numbers(p, "rate_per_1000"));
         (0..p.height()).find(|&i| pl[i] == "all" && pc[i] == c).and_then(|i| pr[i])
     };
     let mut all: Vec<usize> = (0..f.height()).filter(|&i| lines[i] == "all" && rates[i].is_some()).collect();
@@ -100,7 +85,7 @@ pub fn render(out: &mut impl Write, month: &Month, t: &Tables, previous: Option<
     )?;
     let b = &t.batch_failure_rates;
     let (bl, bb, bc) = (strs(b, "product_line"), strs(b, "production_batch"), strs(b, "component"));
-    let (bu, bf, br) = (nums(b, "units"), nums(b, "failures"), nums(b, "rate_per_1000_unit_years"));
+    let (bu, bf, br) = (numbers(b, "units"), numbers(b, "failures"), numbers(b, "rate_per_1000_unit_years"));
     let mut idx: Vec<usize> = (0..b.height()).filter(|&i| bf[i].unwrap_or(0.0) >= 3.0 && br[i].is_some()).collect();
     idx.sort_by(|&x, &y| br[y].partial_cmp(&br[x]).unwrap_or(std::cmp::Ordering::Equal).then(bb[x].cmp(&bb[y])));
     for &i in idx.iter().take(10) {
@@ -135,7 +120,7 @@ pub fn render(out: &mut impl Write, month: &Month, t: &Tables, previous: Option<
     }
 
     let d = &t.data_quality;
-    let (sec, item, cnt) = (strs(d, "section"), strs(d, "item"), nums(d, "count"));
+    let (sec, item, cnt) = (strs(d, "section"), strs(d, "item"), numbers(d, "count"));
     let sum = |f: &dyn Fn(usize) -> bool| -> i64 {
         (0..d.height()).filter(|&i| f(i)).map(|i| cnt[i].unwrap_or(0.0) as i64).sum()
     };

@@ -14,7 +14,6 @@ pub mod charts;
 pub mod data;
 pub mod export;
 pub mod fonts;
-mod frame;
 pub mod i18n;
 pub mod pages;
 pub mod table;

@@ -11,13 +11,13 @@ use serde::Serialize;
 
 use super::charts::{self, Line, LineChart, Pareto, ALARM, GREY, PALETTE};
 use super::fonts::drawable;
-use super::frame::{flags, numbers, texts};
 use super::i18n::Text;
 use super::table::{Cell, Table};
 use crate::alerts::{Alert, Evidence, Kind, Severity};
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::manifest::Manifest;
+use crate::metrics::columns::{flags, numbers, texts};
 use crate::metrics::{Month, Tables};
 
 /// Everything a report is made from.

@@ -1,4 +1,5 @@
-//! Reading small result frames column by column, with nulls kept.
+//! Reading small result frames (metric tables, the report's inputs)
+//! column by column, cast as needed, with nulls kept.
 
 use polars::prelude::*;
 
