@@ -6,6 +6,38 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Paths must be UTF-8: they are recorded in manifests and reports, and a
+/// name that cannot be shown cannot be checked. clap refuses one here, as
+/// a usage error.
+fn utf8_path(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s))
+}
+
+/// `YYYY-MM` with a real month; anything else is a usage error.
+pub fn month(s: &str) -> Result<String, String> {
+    if crate::ingest::discover::is_month(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not a month; use YYYY-MM"))
+    }
+}
+
+/// An inclusive range of report months, `A..B` (or one month, `A`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthRange {
+    pub first: String,
+    pub last: String,
+}
+
+pub fn month_range(s: &str) -> Result<MonthRange, String> {
+    let (a, b) = s.split_once("..").unwrap_or((s, s));
+    let (first, last) = (month(a.trim())?, month(b.trim())?);
+    if first > last {
+        return Err(format!("the range `{s}` runs backwards; write the earlier month first"));
+    }
+    Ok(MonthRange { first, last })
+}
+
 #[derive(Debug, Parser)]
 #[command(name = "qfb", version, about = "Monthly after-sales quality feedback: ingest, metrics, alerts, reports")]
 pub struct Cli {
@@ -18,7 +50,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Configuration file [default: qfb.toml if present, else built-in defaults]
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(value_parser = utf8_path, long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Print only errors: no progress, no summary
     #[arg(long, global = true, conflicts_with = "verbose")]
@@ -49,16 +81,16 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Input root holding one folder per load month (YYYY-MM)
-    #[arg(long, value_name = "DIR", default_value = "sample-data")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR", default_value = "sample-data")]
     pub input: PathBuf,
     /// The lake [default: <out>/lake]
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub lake: Option<PathBuf>,
     /// Output folder for metrics, alerts and reports
-    #[arg(long, value_name = "DIR", default_value = "out")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
     /// Report month [default: the latest load month minus one]
-    #[arg(long, value_name = "YYYY-MM")]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM")]
     pub month: Option<String>,
     /// Report language
     #[arg(long, value_enum, default_value = "en")]
@@ -66,50 +98,56 @@ pub struct RunArgs {
     /// Exit 3 when alerts at or above this severity are raised
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Allow a reload to leave a table of the month with fewer rows than its last load (or none)
+    #[arg(long)]
+    pub allow_shrink: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Input root holding one folder per load month (YYYY-MM)
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub input: PathBuf,
     /// The lake to load into
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub lake: PathBuf,
     /// Load only this load month
-    #[arg(long, value_name = "YYYY-MM")]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM")]
     pub month: Option<String>,
     /// Reload drops even when their files are unchanged
     #[arg(long)]
     pub force: bool,
+    /// Allow a reload to leave a table of the month with fewer rows than its last load (or none)
+    #[arg(long)]
+    pub allow_shrink: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
     /// The lake to read
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub lake: PathBuf,
     /// Output folder; tables go to <out>/metrics/month=YYYY-MM/
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Report month [default: the latest load month minus one]
-    #[arg(long, value_name = "YYYY-MM", conflicts_with = "months")]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM", conflicts_with = "months")]
     pub month: Option<String>,
     /// A range of report months to recompute, inclusive
-    #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
-    pub months: Option<String>,
+    #[arg(long, value_parser = month_range, value_name = "YYYY-MM..YYYY-MM")]
+    pub months: Option<MonthRange>,
 }
 
 #[derive(Debug, Args)]
 pub struct AlertsArgs {
     /// The lake to read
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub lake: PathBuf,
     /// Output folder; alerts go to <out>/alerts/month=YYYY-MM/alerts.json
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Report month [default: the latest load month minus one]
-    #[arg(long, value_name = "YYYY-MM")]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM")]
     pub month: Option<String>,
     /// Exit 3 when alerts at or above this severity are raised
     #[arg(long, value_enum, value_name = "SEVERITY")]
@@ -119,13 +157,13 @@ pub struct AlertsArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The lake to read
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub lake: PathBuf,
     /// Output folder; the report goes to <out>/reports/YYYY-MM/
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Report month [default: the latest load month minus one]
-    #[arg(long, value_name = "YYYY-MM")]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM")]
     pub month: Option<String>,
     /// Report language
     #[arg(long, value_enum, default_value = "en")]
@@ -135,7 +173,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// A drop folder, or an input root of drop folders
-    #[arg(value_name = "DIR")]
+    #[arg(value_parser = utf8_path, value_name = "DIR")]
     pub dir: PathBuf,
 }
 
@@ -162,8 +200,8 @@ pub enum Severity {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Output root; its YYYY-MM folders and truth.json are replaced
-    #[arg(long, value_name = "DIR")]
+    /// Output root: new, empty, or written by an earlier `qfb generate` (its YYYY-MM folders and truth.json are replaced)
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Random seed: the same arguments give byte-identical output
     #[arg(long, default_value_t = 1)]
@@ -175,7 +213,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 24)]
     pub months: u32,
     /// The last load month
-    #[arg(long, value_name = "YYYY-MM", default_value = "2026-10")]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM", default_value = "2026-10")]
     pub end_month: String,
     /// Number of service stations
     #[arg(long, default_value_t = 60)]
@@ -191,4 +229,7 @@ pub struct GenerateArgs {
     /// Only canonical English UTF-8 CSV (for benchmarks against other tools)
     #[arg(long)]
     pub utf8_only: bool,
+    /// Write into a non-empty folder that no `qfb generate` wrote, replacing its YYYY-MM folders
+    #[arg(long)]
+    pub force: bool,
 }

@@ -22,6 +22,29 @@ pub struct Config {
     pub windows: Windows,
     pub targets: BTreeMap<String, Target>,
     pub alerts: Alerts,
+    pub limits: Limits,
+}
+
+/// How large a workbook qfb agrees to read (`[limits]` of the
+/// configuration). A workbook can declare a sheet of 16,384 × 1,048,576
+/// cells or four billion shared strings in a few kilobytes; these guards
+/// turn that into a clear error instead of an allocation the machine
+/// cannot make.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Sheet rows, the header included (Excel's own maximum by default).
+    pub xlsx_max_rows: u32,
+    /// Columns that hold a value.
+    pub xlsx_max_columns: u32,
+    /// The workbook's parts, uncompressed, in MB.
+    pub xlsx_max_uncompressed_mb: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { xlsx_max_rows: 1_048_576, xlsx_max_columns: 200, xlsx_max_uncompressed_mb: 1024 }
+    }
 }
 
 /// Alert thresholds (see `config/defaults.toml`).
@@ -141,12 +164,16 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Every value in range and every list usable, so that a typo or a
+    /// `nan` fails here, naming its key, instead of silently changing what
+    /// the job computes (a `nan` prior hid every batch alert) or panicking
+    /// deep in a stage.
     fn check(&self) -> std::result::Result<(), String> {
         fn unique<'a>(what: &str, codes: impl Iterator<Item = (&'a str, &'a str)>) -> std::result::Result<(), String> {
             let mut seen = std::collections::HashSet::new();
             for (code, zh) in codes {
-                if code.trim().is_empty() {
-                    return Err(format!("an empty code in `{what}`"));
+                if code.trim().is_empty() || zh.trim().is_empty() {
+                    return Err(format!("an empty code or name in `{what}`"));
                 }
                 for name in [code.to_lowercase(), zh.to_string()] {
                     if !seen.insert(name.clone()) {
@@ -154,36 +181,75 @@ impl Config {
                     }
                 }
             }
+            if seen.is_empty() {
+                return Err(format!("`{what}` must list at least one code"));
+            }
             Ok(())
+        }
+        fn within<T: PartialOrd + std::fmt::Display>(key: &str, v: T, lo: T, hi: T) -> std::result::Result<(), String> {
+            // Written so that NaN fails: every comparison with it is false.
+            if v >= lo && v <= hi {
+                Ok(())
+            } else {
+                Err(format!("`{key}` must be from {lo} to {hi}, not {v}"))
+            }
+        }
+        fn open_unit(key: &str, v: f64) -> std::result::Result<(), String> {
+            if v > 0.0 && v < 1.0 {
+                Ok(())
+            } else {
+                Err(format!("`{key}` must be between 0 and 1 (exclusive), not {v}"))
+            }
         }
         unique("components", self.components.iter().map(|c| (c.code.as_str(), c.zh.as_str())))?;
         unique("causes", self.causes.iter().map(|c| (c.code.as_str(), c.zh.as_str())))?;
         unique("product_lines", self.product_lines.iter().map(|c| (c.code.as_str(), c.zh.as_str())))?;
         unique("channels", self.channels.iter().map(|c| (c.code.as_str(), c.zh.as_str())))?;
+        if !self.causes.iter().any(|c| c.failure) {
+            return Err("`causes` must mark at least one cause `failure = true`".into());
+        }
+        for p in &self.product_lines {
+            within(&format!("product_lines.{}.main_months", p.code), p.main_months, 1, 240)?;
+            within(&format!("product_lines.{}.unit_months", p.code), p.unit_months, 1, 240)?;
+        }
+        let w = &self.windows;
+        within("windows.response_hours", w.response_hours, 1, 24 * 365)?;
+        within("windows.visit_days", w.visit_days, 0, 365)?;
+        within("windows.repeat_days", w.repeat_days, 1, 365)?;
+        within("windows.form_due_day", w.form_due_day, 1, 28)?;
         for kpi in crate::KPIS {
             if !self.targets.contains_key(*kpi) {
                 return Err(format!("no target for KPI `{kpi}`"));
             }
         }
-        for kpi in self.targets.keys() {
+        for (kpi, t) in &self.targets {
             if !crate::KPIS.contains(&kpi.as_str()) {
                 return Err(format!("unknown KPI `{kpi}` in `targets`"));
             }
+            within(&format!("targets.{kpi}.target"), t.target, 0.0, 1.0)?;
         }
         let a = &self.alerts;
-        for (name, v) in
-            [("critical_alpha", a.critical_alpha), ("warning_fdr", a.warning_fdr), ("station_alpha", a.station_alpha)]
-        {
-            if !(v > 0.0 && v < 1.0) {
-                return Err(format!("`alerts.{name}` must be between 0 and 1, not {v}"));
+        open_unit("alerts.critical_alpha", a.critical_alpha)?;
+        open_unit("alerts.warning_fdr", a.warning_fdr)?;
+        open_unit("alerts.station_alpha", a.station_alpha)?;
+        within("alerts.min_failures", a.min_failures, 1, 1_000_000)?;
+        within("alerts.min_baseline_batches", a.min_baseline_batches, 1, 10_000)?;
+        within("alerts.prior_exposure", a.prior_exposure, 0.0, 1e12)?;
+        within("alerts.station_min_denominator", a.station_min_denominator, 1, 1_000_000_000)?;
+        within("alerts.escalate_months", a.escalate_months, 1, 24)?;
+        if a.age_windows.is_empty() {
+            return Err("`alerts.age_windows` must list at least one window".into());
+        }
+        for (i, m) in a.age_windows.iter().enumerate() {
+            within("alerts.age_windows", *m, 1, 240)?;
+            if a.age_windows[..i].contains(m) {
+                return Err(format!("`alerts.age_windows` lists {m} twice"));
             }
         }
-        if a.escalate_months == 0 {
-            return Err("`alerts.escalate_months` must be at least 1".into());
-        }
-        if !(1..=28).contains(&self.windows.form_due_day) {
-            return Err(format!("`windows.form_due_day` must be 1..28, not {}", self.windows.form_due_day));
-        }
+        let l = &self.limits;
+        within("limits.xlsx_max_rows", l.xlsx_max_rows, 2, 16_777_216)?;
+        within("limits.xlsx_max_columns", l.xlsx_max_columns, 1, 16_384)?;
+        within("limits.xlsx_max_uncompressed_mb", l.xlsx_max_uncompressed_mb, 1, 65_536)?;
         Ok(())
     }
 
@@ -264,5 +330,37 @@ mod tests {
         let e = Config::from_layers(Some(("t.toml", "[targets.nps]\ntarget = 1.0\ndirection = \"at_least\"\n")))
             .unwrap_err();
         assert!(e.to_string().contains("unknown KPI `nps`"), "{e}");
+    }
+
+    #[test]
+    fn numbers_out_of_range_and_unusable_lists_are_errors_naming_their_key() {
+        let cases = [
+            ("[alerts]\nprior_exposure = nan\n", "`alerts.prior_exposure` must be from 0 to 1000000000000, not NaN"),
+            ("[alerts]\ncritical_alpha = nan\n", "`alerts.critical_alpha` must be between 0 and 1"),
+            (
+                "[targets.satisfaction]\ntarget = nan\ndirection = \"at_least\"\n",
+                "`targets.satisfaction.target` must be from 0 to 1, not NaN",
+            ),
+            (
+                "[targets.satisfaction]\ntarget = 1.5\ndirection = \"at_least\"\n",
+                "`targets.satisfaction.target` must be from 0 to 1, not 1.5",
+            ),
+            ("[targets.satisfaction]\ntarget = -0.5\ndirection = \"at_least\"\n", "not -0.5"),
+            ("components = []\n", "`components` must list at least one code"),
+            ("channels = []\n", "`channels` must list at least one code"),
+            (
+                "[[product_lines]]\ncode = \"household\"\nzh = \"家用\"\nmain_months = 4294967295\nunit_months = 24\n",
+                "`product_lines.household.main_months` must be from 1 to 240, not 4294967295",
+            ),
+            ("[alerts]\nage_windows = [3, 3]\n", "lists 3 twice"),
+            ("[alerts]\nage_windows = []\n", "`alerts.age_windows` must list at least one window"),
+            ("[alerts]\nescalate_months = 0\n", "`alerts.escalate_months` must be from 1 to 24, not 0"),
+            ("[limits]\nxlsx_max_columns = 0\n", "`limits.xlsx_max_columns` must be from 1 to 16384, not 0"),
+        ];
+        for (text, want) in cases {
+            let e = Config::from_layers(Some(("t.toml", text))).expect_err(text).to_string();
+            assert!(e.contains(want), "{text}: {e}");
+            assert!(e.starts_with("configuration `t.toml`"), "{e}");
+        }
     }
 }

@@ -31,6 +31,32 @@ pub enum FileProblem {
     NoHeader,
     #[error("unsupported file type `{extension}`; use .csv or .xlsx")]
     UnsupportedType { extension: String },
+    #[error("too large to read: {what} (the limits are `[limits]` in the configuration)")]
+    TooLarge { what: String },
+    #[error("field {field} has no header but holds `{value}` on line {line} (a merged or blank header cell?); name the column or delete its values")]
+    BlankHeaderWithData { field: usize, line: u64, value: String },
+}
+
+fn shrink_message(month: &str, tables: &[(String, u64, u64)]) -> String {
+    let list: Vec<String> =
+        tables.iter().map(|(t, before, after)| format!("  `{t}`: {before} rows before, {after} after")).collect();
+    format!(
+        "refusing to reload drop {month}: it would shrink or drop table{} that the month's last load had \
+         (records are never deleted, only corrected):\n{}\nif the drop really is meant to replace those rows, \
+         run again with `--allow-shrink`; nothing of {month} was changed",
+        plural(tables.len()),
+        list.join("\n")
+    )
+}
+
+impl Error {
+    /// The exit status of contract section 7: 2 for a usage error, else 1.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::BadMonth { .. } => 2,
+            _ => 1,
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -65,6 +91,16 @@ pub enum Error {
     NoSuchDrop { path: PathBuf, month: String },
     #[error("`{value}` is not a month; use YYYY-MM")]
     BadMonth { value: String },
+    /// qfb will not do this, because it would lose or overwrite data.
+    #[error("{0}")]
+    Refused(String),
+    /// A command line that names something impossible: exit status 2.
+    #[error("{0}")]
+    Usage(String),
+    #[error("`{}`: the name is not valid UTF-8; rename it (qfb records names in manifests and reports)", path.display())]
+    NonUtf8Name { path: PathBuf },
+    #[error("{}", shrink_message(month, tables))]
+    Shrink { month: String, tables: Vec<(String, u64, u64)> },
     #[error("lake `{}`: {message}", path.display())]
     Lake { path: PathBuf, message: String },
     #[error("report: {what}: {message}")]

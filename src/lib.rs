@@ -22,6 +22,7 @@ pub mod metrics;
 #[cfg(feature = "engine")]
 pub mod report;
 pub mod schema;
+pub mod text;
 
 /// The KPIs of contract section 5, in report order.
 pub const KPIS: &[&str] = &[

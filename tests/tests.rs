@@ -4,6 +4,8 @@
 #[path = "it/workdir.rs"]
 mod workdir;
 
+#[path = "it/adversarial.rs"]
+mod adversarial;
 #[path = "it/alerts.rs"]
 mod alerts;
 #[path = "it/generate.rs"]

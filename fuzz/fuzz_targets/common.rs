@@ -10,7 +10,7 @@ pub fn front_end(name: &str, data: &[u8]) {
         static SETUP: (Schemas, Config) = (Schemas::load().unwrap(), Config::defaults());
     }
     SETUP.with(|(schemas, config)| {
-        let Ok(opened) = qfb::ingest::open(schemas, name, data) else { return };
+        let Ok(opened) = qfb::ingest::open(schemas, config, name, data) else { return };
         let (Some(table), Some(mapping)) = (opened.table, opened.mapping) else { return };
         let mut v = Validator::new(table, config).unwrap();
         v.begin_file(name, mapping);

@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::{Alert, Kind, Severity};
 use crate::metrics::Month;
+use crate::text;
 
 /// `forms`: the current feedback forms (latest version of each form).
 pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>> {
@@ -29,12 +30,16 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
     for r in 0..df.height() {
         let (st, comp) = (station.get(r).unwrap_or("-"), component.get(r).unwrap_or("-"));
         let q = quantity.get(r).unwrap_or(0);
-        let model = models.get(r).filter(|m| !m.is_empty());
-        let sugg = suggestion.get(r).filter(|m| !m.is_empty());
+        // The station's own words leave the lake here: phones masked and
+        // length capped (`text::shown`), in the message and the details.
+        let free = |v: Option<&str>, max: usize| v.filter(|v| !v.is_empty()).map(|v| text::shown(v, max));
+        let model = free(models.get(r), 200);
+        let sugg = free(suggestion.get(r), text::PAGE_CHARS);
+        let desc = free(description.get(r), text::PAGE_CHARS);
         let message = format!(
             "Station {st} reports a major quality problem with {comp}{} ({q} cases){}",
-            model.map(|m| format!(" on {m}")).unwrap_or_default(),
-            sugg.map(|s| format!(": suggests \"{}\"", crate::ingest::parse::truncate(s, 120))).unwrap_or_default()
+            model.as_ref().map(|m| format!(" on {m}")).unwrap_or_default(),
+            sugg.as_ref().map(|s| format!(": suggests \"{}\"", text::truncate(s, 120))).unwrap_or_default()
         );
         let mut a = Alert::new(Kind::MajorIssue, Severity::Critical, &month.label, month.provisional, message);
         a.station_id = Some(st.to_string());
@@ -43,7 +48,7 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
         a.details = Some(
             [
                 model.map(|m| format!("model: {m}")),
-                description.get(r).filter(|d| !d.is_empty()).map(|d| format!("description: {d}")),
+                desc.map(|d| format!("description: {d}")),
                 sugg.map(|s| format!("suggestion: {s}")),
             ]
             .into_iter()

@@ -161,6 +161,7 @@ pub struct Evidence {
 #[cfg(feature = "engine")]
 pub fn write(out: &std::path::Path, month: &str, alerts: &[Alert]) -> crate::error::Result<std::path::PathBuf> {
     let path = out.join("alerts").join(format!("month={month}")).join("alerts.json");
+    crate::lake::remove_leftovers(path.parent().expect("a folder"));
     let mut json = serde_json::to_vec_pretty(alerts).expect("alerts serialise");
     json.push(b'\n');
     crate::lake::write_atomic(&path, &json)?;

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: AlertsArgs) -> Result<ExitCode> {
     let history = metrics::history(ctx, &lake, &inputs, &month, ctx.config.alerts.escalate_months - 1)?;
     let (alerts, _) = raise(ctx, &lake, &args.out, &month, &inputs, &tables, &history)?;
     if !ctx.quiet {
-        print(&mut std::io::stdout().lock(), &alerts);
+        print(&mut crate::commands::out(), &alerts);
     }
     Ok(exit_code(&alerts, args.fail_on))
 }

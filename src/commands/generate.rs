@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use crate::cli::GenerateArgs;
 use crate::commands::Context;
-use crate::error::{write_err, Result};
+use crate::error::{write_err, Error, Result};
 use crate::generate::{self, Options};
-use crate::ingest::discover::{check_month, is_month};
+use crate::ingest::discover::is_month;
 
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
     let opts = Options {
@@ -14,18 +14,20 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
         seed: args.seed,
         units: args.units,
         months: args.months,
-        end_month: check_month(&args.end_month)?,
+        end_month: args.end_month,
         stations: args.stations,
         bad_rows: args.bad_rows,
         plants: args.plant_batch,
         utf8_only: args.utf8_only,
     };
-    clear(&opts.out)?;
+    clear(&opts.out, args.force)?;
     let summary = generate::run(&opts, &ctx.config, &ctx.schemas)?;
+    let marker = opts.out.join(MARKER);
+    std::fs::write(&marker, MARKER_TEXT).map_err(write_err(&marker))?;
     if !ctx.quiet {
         let bytes: u64 = summary.files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         let rows: u64 = summary.files.iter().map(|(_, r)| r).sum();
-        println!(
+        crate::say!(
             "wrote {} files, {} rows, {:.1} MB under {} ({} units sold, {} repairs)",
             summary.files.len(),
             rows,
@@ -38,11 +40,27 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Left in every folder `qfb generate` writes: the mark that its drop
+/// folders may be replaced by the next generation.
+const MARKER: &str = ".qfb-generate";
+const MARKER_TEXT: &str =
+    "Written by `qfb generate`: a later `qfb generate --out` here replaces the YYYY-MM folders and truth.json.\n";
+
 /// Remove what an earlier generation wrote (drop folders and truth.json),
 /// so that the output depends on the arguments alone. Other files stay.
-fn clear(out: &std::path::Path) -> Result<()> {
+/// A folder that holds anything and no marker is someone else's: its
+/// `YYYY-MM` folders may be real drops, so it is refused unless `force`.
+fn clear(out: &std::path::Path, force: bool) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
-    for e in entries.flatten() {
+    let entries: Vec<_> = entries.flatten().collect();
+    if !entries.is_empty() && !force && !out.join(MARKER).exists() {
+        return Err(Error::Refused(format!(
+            "`{}` is not empty and was not written by `qfb generate`; its YYYY-MM folders would be replaced. \
+             Choose an empty or new folder, or pass --force",
+            out.display()
+        )));
+    }
+    for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
         let path = e.path();
         if is_month(&name) && path.is_dir() {

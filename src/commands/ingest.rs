@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use crate::cli::IngestArgs;
 use crate::commands::{Bar, Context};
 use crate::error::Result;
-use crate::ingest::discover::check_month;
 use crate::ingest::load::{self, Options, Outcome};
 use crate::ingest::summary;
 
@@ -14,8 +13,9 @@ pub fn run(ctx: &Context, args: IngestArgs) -> Result<ExitCode> {
     let opts = Options {
         input: args.input,
         lake: args.lake,
-        month: args.month.as_deref().map(check_month).transpose()?,
+        month: args.month,
         force: args.force,
+        allow_shrink: args.allow_shrink,
     };
     let outcome = ingest(ctx, &opts)?;
     if !ctx.quiet {
@@ -31,7 +31,7 @@ pub fn ingest(ctx: &Context, opts: &Options) -> Result<Outcome> {
 }
 
 pub fn print(outcome: &Outcome) {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::commands::out();
     let rows: Vec<_> = outcome.loaded.iter().flat_map(|d| d.files.iter().map(move |f| (d.month.as_str(), f))).collect();
     if !rows.is_empty() {
         let _ = summary::file_table(&mut out, &rows);

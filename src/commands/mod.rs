@@ -16,6 +16,25 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::schema::Schemas;
 
+/// Standard output, for everything a command prints. Rust ignores SIGPIPE,
+/// so a closed pipe (`qfb run | head -1`) turns a write into an error, and
+/// `println!` would panic (exit 101) and lose the status the job earned
+/// (`--fail-on`). Every command prints through `say!`, which drops write
+/// errors: a reader that left wants no more lines, and the job's outcome is
+/// in its exit status.
+pub fn out() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+/// `println!` through `out()`, never failing.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!($crate::commands::out(), $($arg)*);
+    }};
+}
+
 /// What every command needs: the validated configuration and schemas.
 pub struct Context {
     pub config: Config,

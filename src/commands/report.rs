@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: ReportArgs) -> Result<ExitCode> {
     let (raised, evidence) = alerts::raise(ctx, &lake, &args.out, &month, &inputs, &tables, &history)?;
     let dir = render(ctx, &lake, &args.out, &month, &inputs, &tables, &history, &raised, &evidence, args.lang.into())?;
     if !ctx.quiet {
-        println!("report written to {}", dir.join("index.html").display());
+        crate::say!("report written to {}", dir.join("index.html").display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,18 +9,18 @@ use std::process::ExitCode;
 use crate::cli::RunArgs;
 use crate::commands::{alerts, ingest, metrics, report, Context};
 use crate::error::Result;
-use crate::ingest::discover::check_month;
 use crate::ingest::load::Options;
 use crate::lake::Lake;
 use crate::metrics::{summary, Month};
 
 pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
-    let month = args.month.as_deref().map(check_month).transpose()?;
+    let month = args.month.clone();
     let opts = Options {
         input: args.input,
         lake: args.lake.unwrap_or_else(|| args.out.join("lake")),
         month: None,
         force: false,
+        allow_shrink: args.allow_shrink,
     };
     let outcome = ingest::ingest(ctx, &opts)?;
     if !ctx.quiet {
@@ -50,15 +50,18 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         let previous = Month::new(&Month::previous(&label)?, Some(&metrics::latest_load(&lake)?))?;
         // Failure rates read no M+1 state, so this month's inputs serve.
         let before = crate::metrics::failure_rates(&inputs, &previous, &ctx.config)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::commands::out();
         let _ = summary::render(&mut out, &month, &tables, Some(&before));
-        alerts::print(&mut std::io::stdout().lock(), &raised);
-        println!("\nmetrics written to {}", args.out.join("metrics").join(format!("month={}", month.label)).display());
-        println!(
+        alerts::print(&mut crate::commands::out(), &raised);
+        crate::say!(
+            "\nmetrics written to {}",
+            args.out.join("metrics").join(format!("month={}", month.label)).display()
+        );
+        crate::say!(
             "alerts written to {}",
             args.out.join("alerts").join(format!("month={}", month.label)).join("alerts.json").display()
         );
-        println!("report written to {}", report_dir.join("index.html").display());
+        crate::say!("report written to {}", report_dir.join("index.html").display());
     }
     Ok(alerts::exit_code(&raised, args.fail_on))
 }

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: ValidateArgs) -> Result<ExitCode> {
             vec![discover::read_drop(&args.dir, &month)?]
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::commands::out();
     let mut clean = true;
     for drop in &drops {
         match prepare_drop(drop, &ctx.schemas, &ctx.config, |_, _| {}) {

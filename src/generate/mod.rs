@@ -537,7 +537,7 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
                 Cell::Str(ghost),
                 Cell::Str(stations[s].id.clone()),
                 Cell::Str("SEN-KFR-25W".into()),
-                Cell::Code(components[components.len() - 2]),
+                Cell::Code(components[components.len().saturating_sub(2)]),
                 Cell::Int(1),
                 Cell::Date(day),
                 Cell::Date(day + Duration::days(3)),
@@ -818,7 +818,9 @@ impl Writer<'_, '_> {
             } else {
                 promised + Duration::days(rng.random_range(1..=10))
             };
-            let part_no = format!("{}-{}", &c.component[..3].to_uppercase(), c.model);
+            // The first three characters of the code, whatever its length or script.
+            let prefix: String = c.component.chars().take(3).collect();
+            let part_no = format!("{}-{}", prefix.to_uppercase(), c.model);
             let wrong = rng.random_bool(0.012);
             let qty = if rng.random_bool(0.1) { 2 } else { 1 };
             let short = rng.random_bool(0.005);

@@ -46,15 +46,6 @@ pub fn is_month(s: &str) -> bool {
         && matches!(s[5..].parse::<u32>(), Ok(1..=12))
 }
 
-/// Check a `--month` value.
-pub fn check_month(s: &str) -> Result<String> {
-    if is_month(s) {
-        Ok(s.to_string())
-    } else {
-        Err(Error::BadMonth { value: s.to_string() })
-    }
-}
-
 /// The drops under `root`, oldest first; only `month` when given.
 pub fn find_drops(root: &Path, month: Option<&str>) -> Result<Vec<Drop>> {
     let entries = std::fs::read_dir(root).map_err(read_err(root))?;
@@ -83,7 +74,9 @@ pub fn read_drop(dir: &Path, month: &str) -> Result<Drop> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_err(dir))? {
         let entry = entry.map_err(read_err(dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        // A name that is not UTF-8 would be recorded lossily: two such
+        // files could share one name in the manifest.
+        let name = entry.file_name().into_string().map_err(|_| Error::NonUtf8Name { path: entry.path() })?;
         // Hidden files (.DS_Store, editor swap files) and sub-folders are
         // not part of a drop.
         if name.starts_with('.') || name.starts_with("~$") || !entry.path().is_file() {

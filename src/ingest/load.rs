@@ -20,6 +20,8 @@ pub struct Options {
     pub month: Option<String>,
     /// Load even drops that are unchanged since their last load.
     pub force: bool,
+    /// Let a reload shrink or drop a table that the month's last load had.
+    pub allow_shrink: bool,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +47,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let lake = Lake::new(&opts.lake);
     let _lock = lake.lock()?;
     lake.heal()?;
+    lake.collect_garbage()?;
     let config_hash = config.hash();
     let schema_hash = Schemas::hash();
 
@@ -73,7 +76,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
                 scope.spawn(move || {
                     let mut found = Vec::new();
                     for drop in planned.iter().skip(w).step_by(workers) {
-                        found.extend(check_drop(drop, schemas)?);
+                        found.extend(check_drop(drop, schemas, config)?);
                     }
                     Ok(found)
                 })
@@ -128,6 +131,9 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
         drop(tx);
         for result in rx {
             match result.and_then(|(prepared, parts)| {
+                if !opts.allow_shrink {
+                    check_shrink(&lake, &prepared.month, &parts)?;
+                }
                 commit(&lake, &prepared, parts, &config_hash, &schema_hash)?;
                 Ok(prepared)
             }) {
@@ -144,6 +150,26 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     })?;
     outcome.loaded.sort_by(|a, b| a.month.cmp(&b.month));
     Ok(outcome)
+}
+
+/// Records are never deleted, only corrected (contract section 1), so a
+/// reload may not leave a table with fewer rows than the month's last load
+/// had, nor without a table it had: an emptied drop folder or a missing file
+/// would silently delete a month. `--allow-shrink` says it is meant.
+pub fn check_shrink(lake: &Lake, month: &str, parts: &[PartitionData]) -> Result<()> {
+    let Some(previous) = lake.manifest(month)? else { return Ok(()) };
+    let mut shrunk = Vec::new();
+    for before in previous.partitions.iter().filter(|p| p.table != REJECTS && p.rows > 0) {
+        let after = parts.iter().find(|p| p.table == before.table).map(|p| p.rows).unwrap_or(0);
+        if after < before.rows {
+            shrunk.push((before.table.clone(), before.rows, after));
+        }
+    }
+    if shrunk.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Shrink { month: month.to_string(), tables: shrunk })
+    }
 }
 
 fn file_len(path: &std::path::Path) -> u64 {

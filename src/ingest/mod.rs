@@ -65,24 +65,54 @@ pub struct Opened<'b, 's> {
 /// file name: its extension gives the format, its stem may name the table.
 pub fn open<'b, 's>(
     schemas: &'s Schemas,
+    config: &Config,
     name: &str,
     bytes: &'b [u8],
 ) -> std::result::Result<Opened<'b, 's>, FileProblem> {
     let file = DropFile { path: name.into(), name: name.to_string() };
-    let sheet = read::open(file.format()?, bytes)?;
+    let sheet = read::open(file.format()?, bytes, &config.limits)?;
     if sheet.is_empty() {
         let table = discover::table_by_stem(schemas, file.stem());
         let warning = match table {
             Some(_) => "empty file: nothing to load this month".to_string(),
             None => "empty file whose name names no table: ignored".to_string(),
         };
-        return Ok(Opened { sheet, table, mapping: None, warnings: vec![warning] });
+        let mut warnings = sheet.warnings.clone();
+        warnings.push(warning);
+        return Ok(Opened { sheet, table, mapping: None, warnings });
     }
     let header = sheet.header()?;
     let table = discover::table_for(schemas, &file, &header)?;
     let mapping = validate::map_header(table, &header)?;
-    let warnings = mapping.unknown.iter().map(|c| format!("unknown column `{c}` ignored")).collect();
+    if !mapping.blank.is_empty() {
+        check_blank_fields(&sheet, &mapping.blank)?;
+    }
+    let mut warnings = sheet.warnings.clone();
+    warnings.extend(mapping.unknown.iter().map(|c| format!("unknown column `{c}` ignored")));
     Ok(Opened { sheet, table: Some(table), mapping: Some(mapping), warnings })
+}
+
+/// A field with no header may be left over from a merged or deleted header
+/// cell: if any row holds a value there, that value would be dropped (and
+/// the column it belongs to read as empty, a money column as 0.00), so the
+/// file cannot be read as it is.
+fn check_blank_fields(sheet: &read::Sheet<'_>, blank: &[usize]) -> std::result::Result<(), FileProblem> {
+    let mut found = None;
+    sheet.rows(|row| {
+        if found.is_some() || row.defect.is_some() {
+            return;
+        }
+        for &i in blank {
+            if let Some(v) = row.fields.get(i).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                found = Some((i, row.line, crate::text::truncate(v, 40)));
+                return;
+            }
+        }
+    });
+    match found {
+        Some((i, line, value)) => Err(FileProblem::BlankHeaderWithData { field: i + 1, line, value }),
+        None => Ok(()),
+    }
 }
 
 fn read_bytes(file: &DropFile) -> Result<Vec<u8>> {
@@ -100,11 +130,11 @@ pub fn fingerprint(drop: &Drop) -> Result<Vec<(String, String)>> {
 }
 
 /// First pass: every file's readability problems, without validating rows.
-pub fn check_drop(drop: &Drop, schemas: &Schemas) -> Result<Vec<(String, FileProblem)>> {
+pub fn check_drop(drop: &Drop, schemas: &Schemas, config: &Config) -> Result<Vec<(String, FileProblem)>> {
     let mut problems = Vec::new();
     for f in &drop.files {
         let bytes = read_bytes(f)?;
-        if let Err(p) = open(schemas, &f.name, &bytes) {
+        if let Err(p) = open(schemas, config, &f.name, &bytes) {
             problems.push((f.path.display().to_string(), p));
         }
     }
@@ -123,8 +153,8 @@ pub fn prepare_drop(
     let mut files = Vec::new();
     for f in &drop.files {
         let bytes = read_bytes(f)?;
-        let opened =
-            open(schemas, &f.name, &bytes).map_err(|problem| Error::Unreadable { path: f.path.clone(), problem })?;
+        let opened = open(schemas, config, &f.name, &bytes)
+            .map_err(|problem| Error::Unreadable { path: f.path.clone(), problem })?;
         let mut result = FileResult {
             name: f.name.clone(),
             table: opened.table.map(|t| t.table.clone()),

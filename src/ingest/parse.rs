@@ -171,25 +171,6 @@ pub fn money(raw: &str) -> Result<i64, String> {
     Ok(if neg { -cents } else { cents })
 }
 
-/// Mask a phone number: keep the first 3 and last 4 digits
-/// (`138****5678`); mask a shorter number entirely.
-pub fn mask_phone(raw: &str) -> String {
-    let chars: Vec<char> = raw.chars().collect();
-    if chars.len() < 8 {
-        return "*".repeat(chars.len().max(1));
-    }
-    let n = chars.len();
-    chars[..3].iter().chain(std::iter::repeat_n(&'*', n - 7)).chain(chars[n - 4..].iter()).collect()
-}
-
-/// Cut a value shown as an example to `max` characters.
-pub fn truncate(raw: &str, max: usize) -> String {
-    match raw.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &raw[..i]),
-        None => raw.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,14 +244,5 @@ mod tests {
         assert!(money("¥5").is_err());
         assert!(money(".").is_err());
         assert!(money("99999999999999999999").is_err());
-    }
-
-    #[test]
-    fn phones_are_masked() {
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("1234567"), "*******");
-        assert_eq!(mask_phone("021-12345678"), "021*****5678");
-        assert_eq!(truncate("abcdef", 3), "abc…");
-        assert_eq!(truncate("ab", 3), "ab");
     }
 }

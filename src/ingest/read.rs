@@ -1,14 +1,18 @@
 //! The I/O front end: one input file's bytes become a header and rows of
-//! text cells, with the physical line (CSV) or sheet row (XLSX) of each.
+//! text cells, with the physical lines (CSV) or sheet row (XLSX) of each.
 //! CSV is decoded from UTF-8 (with or without BOM) or GB18030/GBK; XLSX is
-//! read from its first sheet. Nothing here knows about tables or types.
+//! streamed from its first non-empty sheet, within configured size limits.
+//! Nothing here knows about tables or types, but nothing is dropped either:
+//! text that cannot be read as records comes out as defect rows, one per
+//! physical line, and XLSX cells whose text is not their value (a formula
+//! with no saved value, an error) carry a problem.
 
 use std::borrow::Cow;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader};
-
+pub use crate::config::Limits;
 use crate::error::FileProblem;
+use calamine::{DataRef, Reader, Xlsx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -27,50 +31,72 @@ impl Format {
     }
 }
 
+/// Text that could not be read as records: every physical line it covers
+/// becomes one row with this rule and reason, so each line is accounted
+/// for and the station sees each record it must send again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defect<'a> {
+    pub rule: &'static str,
+    pub reason: &'a str,
+}
+
+/// A cell whose text is not its value: (field index, rule, reason).
+pub type CellProblem = (usize, &'static str, String);
+
 /// One row of text cells. `line` is the physical line where a CSV record
-/// starts (the header is line 1) or the 1-based sheet row of an XLSX row.
+/// starts (the header is line 1; `\n`, `\r\n` and a lone `\r` each end a
+/// line) or the 1-based sheet row of an XLSX row; `last_line` is where it
+/// ends.
 #[derive(Debug)]
 pub struct Row<'a> {
     pub line: u64,
+    pub last_line: u64,
     pub fields: &'a [&'a str],
-    /// The last record of a CSV file ends inside an open quote: the file was
-    /// cut off mid-field.
-    pub unterminated_quote: bool,
+    pub defect: Option<Defect<'a>>,
+    pub cell_problems: &'a [CellProblem],
 }
 
 /// A decoded file, ready to be read as rows.
 pub struct Sheet<'a> {
     body: Body<'a>,
     pub encoding: &'static str,
+    /// What the reader chose on its own (an empty first sheet skipped).
+    pub warnings: Vec<String>,
 }
 
 enum Body<'a> {
     Empty,
     Csv(Cow<'a, str>),
-    Xlsx(calamine::Range<Data>),
+    /// The rows, and the sheet's width (its rightmost value's column + 1).
+    Xlsx(Vec<SheetRow>, usize),
+}
+
+/// One non-blank sheet row: its cells that hold something, by column.
+/// Rows are padded to the sheet's width only as they are read, so one far
+/// value does not make every row wide in memory.
+struct SheetRow {
+    line: u64,
+    cells: Vec<(usize, String)>,
+    problems: Vec<CellProblem>,
 }
 
 /// Decode `bytes` of the given format. Fails only for files that cannot be
 /// read at all; bad rows are the validator's business.
-pub fn open(format: Format, bytes: &[u8]) -> Result<Sheet<'_>, FileProblem> {
+pub fn open<'a>(format: Format, bytes: &'a [u8], limits: &Limits) -> Result<Sheet<'a>, FileProblem> {
     match format {
         Format::Csv => {
             let (text, encoding) = decode(bytes)?;
             let body = if text.trim().is_empty() { Body::Empty } else { Body::Csv(text) };
-            Ok(Sheet { body, encoding })
+            Ok(Sheet { body, encoding, warnings: Vec::new() })
         }
         Format::Xlsx => {
             if bytes.is_empty() {
-                return Ok(Sheet { body: Body::Empty, encoding: "xlsx" });
+                return Ok(Sheet { body: Body::Empty, encoding: "xlsx", warnings: Vec::new() });
             }
-            let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-                .map_err(|e| FileProblem::Xlsx { message: e.to_string() })?;
-            let range = wb
-                .worksheet_range_at(0)
-                .ok_or(FileProblem::NoSheet)?
-                .map_err(|e| FileProblem::Xlsx { message: e.to_string() })?;
-            let body = if range.is_empty() { Body::Empty } else { Body::Xlsx(range) };
-            Ok(Sheet { body, encoding: "xlsx" })
+            let (rows, warnings) = read_workbook(bytes, limits)?;
+            let width = rows.iter().flat_map(|r| r.cells.iter().map(|c| c.0 + 1)).max().unwrap_or(0);
+            let body = if rows.is_empty() { Body::Empty } else { Body::Xlsx(rows, width) };
+            Ok(Sheet { body, encoding: "xlsx", warnings })
         }
     }
 }
@@ -101,7 +127,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), FileProblem>
 }
 
 impl Sheet<'_> {
-    /// A 0-byte file, a blank CSV or an empty sheet: "nothing this month".
+    /// A 0-byte file, a blank CSV or a workbook with no value: "nothing
+    /// this month".
     pub fn is_empty(&self) -> bool {
         matches!(self.body, Body::Empty)
     }
@@ -130,25 +157,40 @@ impl Sheet<'_> {
         match &self.body {
             Body::Empty => {}
             Body::Csv(text) => csv_rows(text, header_only, &mut f),
-            Body::Xlsx(range) => xlsx_rows(range, header_only, &mut f),
+            Body::Xlsx(rows, width) => sheet_rows(rows, *width, header_only, &mut f),
         }
     }
 }
 
+/// True when the byte at `i` ends a physical line: `\n`, or a `\r` that no
+/// `\n` follows (so `\r\n` counts once).
+fn ends_line(bytes: &[u8], i: usize) -> bool {
+    match bytes[i] {
+        b'\n' => true,
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
+/// The line ends in `bytes[from..to]`.
+fn count_lines(bytes: &[u8], from: usize, to: usize) -> u64 {
+    (from..to).filter(|&i| ends_line(bytes, i)).count() as u64
+}
+
 fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    // Read one record ahead, so the last one can be checked for a quote
-    // that the end of the file cut off.
+    // Read one record ahead: where the next one starts is where this one's
+    // text ends.
     let mut cur = csv::ByteRecord::new();
     let mut next = csv::ByteRecord::new();
     // Reading from memory cannot fail: with `flexible`, csv only errors on
     // I/O, and invalid UTF-8 is impossible after `decode`.
     let mut have = reader.read_byte_record(&mut cur).unwrap_or(false);
-    let mut first = true;
+    let mut width = None;
     let bytes = text.as_bytes();
     // (offset, line number there): csv's own line count starts a record at
-    // the end of the previous one, before a CRLF's `\n` or blank lines, so
-    // lines are counted here from where the record's text really starts.
+    // the end of the previous one, before a CRLF's `\n` or blank lines, and
+    // knows no lone `\r`, so lines are counted here.
     let mut at = (0usize, 1u64);
     // The field slices of the previous row, emptied: one allocation per file.
     let mut spare: Vec<&str> = Vec::new();
@@ -158,23 +200,156 @@ fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) 
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        at.1 += bytes[at.0..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        at.1 += count_lines(bytes, at.0, start);
         at.0 = start;
-        let unterminated_quote = !more && !header_only && odd_quotes(&bytes[start..]);
-        // Delimiters are ASCII, so every field of valid UTF-8 is valid UTF-8.
-        let mut fields = recycle(std::mem::take(&mut spare));
-        fields.extend(cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")));
-        if header_only || !first {
-            let go_on = f(Row { line: at.1, fields: &fields, unterminated_quote });
-            if !go_on || header_only {
-                return;
-            }
+        let end = if more { next.position().map(|p| p.byte() as usize).unwrap_or(bytes.len()) } else { bytes.len() };
+        let mut content_end = end.clamp(start, bytes.len());
+        while content_end > start && matches!(bytes[content_end - 1], b'\r' | b'\n') {
+            content_end -= 1;
         }
-        first = false;
-        spare = recycle(fields);
+        let content = &text[start..content_end];
+        let last_line = at.1 + count_lines(bytes, start, content_end);
+        let go_on = match width {
+            None => {
+                width = Some(cur.len());
+                if header_only {
+                    let fields: Vec<&str> = cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")).collect();
+                    f(Row { line: at.1, last_line, fields: &fields, defect: None, cell_problems: &[] });
+                    return;
+                }
+                true
+            }
+            Some(width) => match quote_defect(content, at.1, width) {
+                None => {
+                    // Delimiters are ASCII, so every field of valid UTF-8 is valid UTF-8.
+                    let mut fields = recycle(std::mem::take(&mut spare));
+                    fields.extend(cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")));
+                    let go_on = f(Row { line: at.1, last_line, fields: &fields, defect: None, cell_problems: &[] });
+                    spare = recycle(fields);
+                    go_on
+                }
+                Some((rule, reason)) => defect_lines(content, at.1, Defect { rule, reason: &reason }, f),
+            },
+        };
+        if !go_on {
+            return;
+        }
         std::mem::swap(&mut cur, &mut next);
         have = more;
     }
+}
+
+/// Every non-empty physical line of `content` (which starts on `line`) as
+/// a defect row, its fields split at commas for the record's key.
+fn defect_lines(content: &str, line: u64, defect: Defect<'_>, f: &mut impl FnMut(Row<'_>) -> bool) -> bool {
+    for (n, text) in physical_lines(content, line).into_iter().filter(|(_, t)| !t.is_empty()) {
+        let fields: Vec<&str> = text.split(',').map(|s| s.trim_matches('"')).collect();
+        if !f(Row { line: n, last_line: n, fields: &fields, defect: Some(defect), cell_problems: &[] }) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Check the quoting of one record's text, which starts on `line`; `width`
+/// is the header's field count. The csv reader accepts three things that
+/// lose records without a word, and each is a defect here:
+/// - text after a closing quote (`"a" b`): a stray quote opened a field
+///   that ran on over the next lines;
+/// - a quote that never closes: the field runs to the end of the file;
+/// - a quoted field spanning lines that read as whole records of the table
+///   (as many fields, no quote): a closing quote is probably missing.
+fn quote_defect(text: &str, line: u64, width: usize) -> Option<(&'static str, String)> {
+    let content = text.as_bytes();
+    if !content.contains(&b'"') {
+        return None;
+    }
+    let (mut n, mut in_quote, mut field_start, mut open) = (line, false, true, line);
+    let mut closed: Option<u64> = None;
+    // Quoted fields that ran over lines: (opened, closed).
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < content.len() {
+        let b = content[i];
+        if in_quote {
+            if b == b'"' {
+                if content.get(i + 1) == Some(&b'"') {
+                    i += 2;
+                    continue;
+                }
+                in_quote = false;
+                closed = Some(n);
+                if n > open {
+                    spans.push((open, n));
+                }
+            }
+        } else if let Some(close) = closed {
+            if !matches!(b, b',' | b'\r' | b'\n') {
+                return Some((
+                    "malformed_quote",
+                    format!(
+                        "quoted field opened on line {open} closes on line {close} with text after the quote; \
+                         lines {open}–{} are not loaded: fix the quotes and send them again",
+                        line + count_lines(content, 0, content.len())
+                    ),
+                ));
+            }
+            closed = None;
+            field_start = true;
+        } else if b == b'"' && field_start {
+            in_quote = true;
+            open = n;
+        } else {
+            field_start = b == b',';
+        }
+        if ends_line(content, i) {
+            n += 1;
+        }
+        i += 1;
+    }
+    if in_quote {
+        return Some((
+            "truncated",
+            format!(
+                "quoted field opened on line {open} never closes: the file ends inside it (lines {open}–{n}); \
+                 the file looks cut off or a quote is missing"
+            ),
+        ));
+    }
+    for (a, b) in spans {
+        let count = physical_lines(text, line)
+            .into_iter()
+            .filter(|(l, t)| *l > a && *l < b && !t.contains('"') && t.split(',').count() == width)
+            .count();
+        if count > 0 {
+            return Some((
+                "malformed_quote",
+                format!(
+                    "quoted field opened on line {a} closes on line {b} and holds {count} line{} that read as \
+                     whole records; a closing quote is probably missing: fix it and send lines {a}–{b} again",
+                    if count == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// (line number, text) of each physical line of `content`, which starts on
+/// `line`.
+fn physical_lines(content: &str, line: u64) -> Vec<(u64, &str)> {
+    let bytes = content.as_bytes();
+    let (mut n, mut from, mut out) = (line, 0, Vec::new());
+    for i in 0..=bytes.len() {
+        if i == bytes.len() || ends_line(bytes, i) {
+            // A `\r\n` ends the line at its `\r`.
+            let end = if i > from && bytes[i - 1] == b'\r' { i - 1 } else { i };
+            out.push((n, &content[from..end]));
+            n += 1;
+            from = i + 1;
+        }
+    }
+    out
 }
 
 /// An emptied vector of any lifetime, keeping its allocation (the collect
@@ -184,57 +359,199 @@ fn recycle<'x>(mut v: Vec<&str>) -> Vec<&'x str> {
     v.into_iter().map(|_| "").collect()
 }
 
-/// True when `tail` (the last record to the end of the file) leaves a
-/// quoted field open: escaped quotes come in pairs, so an odd count means
-/// the closing quote is missing.
-fn odd_quotes(tail: &[u8]) -> bool {
-    tail.iter().filter(|&&b| b == b'"').count() % 2 == 1
-}
-
-fn xlsx_rows(range: &calamine::Range<Data>, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) {
-    let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
-    let mut cells: Vec<String> = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        if i > 0 && header_only {
-            return;
-        }
-        if i == 0 && !header_only {
+fn sheet_rows(rows: &[SheetRow], width: usize, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) {
+    let mut fields: Vec<&str> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if (i == 0) != header_only {
             continue;
         }
-        cells.clear();
-        cells.extend(row.iter().map(cell_text));
-        // A row whose cells are all empty is a blank line, as in CSV.
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
+        fields.clear();
+        fields.resize(width, "");
+        for (c, text) in &row.cells {
+            fields[*c] = text;
         }
-        let fields: Vec<&str> = cells.iter().map(String::as_str).collect();
-        if !f(Row { line: first_row + i as u64 + 1, fields: &fields, unterminated_quote: false }) {
+        let r =
+            Row { line: row.line, last_line: row.line, fields: &fields, defect: None, cell_problems: &row.problems };
+        if !f(r) || header_only {
             return;
         }
     }
 }
 
+fn too_large(what: String) -> FileProblem {
+    FileProblem::TooLarge { what }
+}
+
+/// Check the zip's declared sizes and the shared-string count before the
+/// workbook is parsed (calamine reserves room for the declared count).
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), FileProblem> {
+    let xlsx = |e: zip::result::ZipError| FileProblem::Xlsx { message: e.to_string() };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(xlsx)?;
+    let max = limits.xlsx_max_uncompressed_mb as u128 * 1_000_000;
+    // The central directory's sizes (`decompressed_size()` gives up on
+    // parts written with a data descriptor, as most writers do).
+    let mut total: u128 = 0;
+    for i in 0..zip.len() {
+        total += zip.by_index_raw(i).map_err(xlsx)?.size() as u128;
+    }
+    if total > max {
+        return Err(too_large(format!(
+            "the workbook unpacks to {} MB, over the limit of {} MB",
+            total / 1_000_000,
+            limits.xlsx_max_uncompressed_mb
+        )));
+    }
+    let names: Vec<String> = zip.file_names().filter_map(|n| n.ok()).map(|n| n.into_owned()).collect();
+    for name in names.iter().filter(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml")) {
+        let mut part = zip.by_name(name).map_err(xlsx)?;
+        let size = part.size();
+        let mut head = Vec::with_capacity(4096);
+        (&mut part).take(4096).read_to_end(&mut head).map_err(|e| FileProblem::Xlsx { message: e.to_string() })?;
+        let head = String::from_utf8_lossy(&head);
+        let declared = |attr: &str| -> Option<u64> {
+            let at = head.find(&format!("{attr}=\""))? + attr.len() + 2;
+            head[at..].split('"').next()?.trim().parse().ok()
+        };
+        // Each distinct string takes at least `<si><t/></si>` (13 bytes).
+        // (`count` counts the cells that use them, and may be far larger.)
+        if let Some(n) = declared("uniqueCount") {
+            if n > size / 13 + 1 {
+                return Err(too_large(format!(
+                    "its shared-string table declares {n} strings in {size} bytes; the workbook is damaged or crafted"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The rows of the first sheet that holds a value, streamed cell by cell
+/// (no dense range is built), each row padded to the sheet's width.
+fn read_workbook(bytes: &[u8], limits: &Limits) -> Result<(Vec<SheetRow>, Vec<String>), FileProblem> {
+    check_zip(bytes, limits)?;
+    let xlsx = |e: calamine::XlsxError| FileProblem::Xlsx { message: e.to_string() };
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx)?;
+    let names = wb.sheet_names();
+    if names.is_empty() {
+        return Err(FileProblem::NoSheet);
+    }
+    let mut warnings = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let rows = read_sheet(&mut wb, name, limits)?;
+        if rows.is_empty() {
+            continue;
+        }
+        if i > 0 {
+            let skipped: Vec<String> = names[..i].iter().map(|n| format!("`{n}`")).collect();
+            warnings.push(format!("sheet {} empty: read sheet `{name}` (sheet {})", skipped.join(", "), i + 1));
+        }
+        return Ok((rows, warnings));
+    }
+    Ok((Vec::new(), warnings))
+}
+
+fn read_sheet(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str, limits: &Limits) -> Result<Vec<SheetRow>, FileProblem> {
+    let xlsx = |e: calamine::XlsxError| FileProblem::Xlsx { message: e.to_string() };
+    let mut reader = wb.worksheet_cells_reader(name).map_err(xlsx)?;
+    // (row, column, text, problem) of every cell that holds something.
+    let mut cells: Vec<(u32, u32, String, Option<(&'static str, String)>)> = Vec::new();
+    while let Some(cell) = reader.next_cell_with_formula().map_err(xlsx)? {
+        let (row, col) = cell.pos;
+        let (text, problem) = match (&cell.value, &cell.formula) {
+            (DataRef::Empty, None) => continue,
+            (DataRef::Empty, Some(formula)) => (
+                String::new(),
+                Some((
+                    "formula_without_value",
+                    format!(
+                        "cell {} holds the formula `={formula}` with no saved value; open the file in a \
+                         spreadsheet program and save it, or paste the values",
+                        cell_ref(row, col)
+                    ),
+                )),
+            ),
+            (DataRef::Error(e), _) => (
+                String::new(),
+                Some(("cell_error", format!("cell {} holds the error {e}, not a value", cell_ref(row, col)))),
+            ),
+            (value, _) => {
+                let text = cell_text(value);
+                if text.is_empty() {
+                    continue;
+                }
+                (text, None)
+            }
+        };
+        if row >= limits.xlsx_max_rows {
+            return Err(too_large(format!(
+                "sheet `{name}` has a value in row {}, over the limit of {} rows",
+                row as u64 + 1,
+                limits.xlsx_max_rows
+            )));
+        }
+        if col >= limits.xlsx_max_columns {
+            return Err(too_large(format!(
+                "sheet `{name}` has a value in cell {}, beyond the limit of {} columns",
+                cell_ref(row, col),
+                limits.xlsx_max_columns
+            )));
+        }
+        cells.push((row, col, text, problem));
+    }
+    cells.sort_by_key(|c| (c.0, c.1));
+    let mut rows: Vec<SheetRow> = Vec::new();
+    for (row, col, text, problem) in cells {
+        let line = row as u64 + 1;
+        if rows.last().is_none_or(|r| r.line != line) {
+            rows.push(SheetRow { line, cells: Vec::new(), problems: Vec::new() });
+        }
+        let r = rows.last_mut().expect("just pushed");
+        // A cell given twice (a crafted sheet): the later one wins, as a
+        // spreadsheet program would show it.
+        match r.cells.last_mut() {
+            Some(last) if last.0 == col as usize => last.1 = text,
+            _ => r.cells.push((col as usize, text)),
+        }
+        if let Some((rule, reason)) = problem {
+            r.problems.push((col as usize, rule, reason));
+        }
+    }
+    Ok(rows)
+}
+
+/// `A1`-style name of a 0-based (row, column).
+pub fn cell_ref(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col as u64 + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+}
+
 /// The text a spreadsheet cell stands for, in the forms the validator
 /// parses: whole numbers without `.0`, datetimes as `YYYY-MM-DD HH:MM:SS`.
-fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: &DataRef<'_>) -> String {
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(x) => {
+        DataRef::Empty | DataRef::Error(_) => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(x) => {
             if x.fract() == 0.0 && x.abs() < 1e15 {
                 format!("{}", *x as i64)
             } else {
                 format!("{x}")
             }
         }
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
     }
 }
 
@@ -242,29 +559,105 @@ fn cell_text(cell: &Data) -> String {
 mod tests {
     use super::*;
 
-    fn collect(sheet: &Sheet) -> Vec<(u64, Vec<String>, bool)> {
+    type Got = (u64, u64, Vec<String>, Option<&'static str>);
+
+    fn collect(sheet: &Sheet) -> Vec<Got> {
         let mut out = Vec::new();
-        sheet.rows(|r| out.push((r.line, r.fields.iter().map(|s| s.to_string()).collect(), r.unterminated_quote)));
+        sheet.rows(|r| {
+            out.push((r.line, r.last_line, r.fields.iter().map(|s| s.to_string()).collect(), r.defect.map(|d| d.rule)))
+        });
         out
+    }
+
+    fn csv(text: &str) -> Vec<Got> {
+        collect(&open(Format::Csv, text.as_bytes(), &Limits::default()).unwrap())
+    }
+
+    fn v(fields: &[&str]) -> Vec<String> {
+        fields.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
     fn csv_lines_are_physical_lines() {
-        let s = open(Format::Csv, b"a,b\r\n1,\"x\ny\"\r\n2,\"q\"\"\"\r\n\r\n3,z").unwrap();
+        let s = open(Format::Csv, b"a,b\r\n1,\"x\ny\"\r\n2,\"q\"\"\"\r\n\r\n3,z", &Limits::default()).unwrap();
         assert_eq!(s.header().unwrap(), ["a", "b"]);
         let rows = collect(&s);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], (2, vec!["1".into(), "x\ny".into()], false));
-        assert_eq!(rows[1], (4, vec!["2".into(), "q\"".into()], false));
-        assert_eq!(rows[2], (6, vec!["3".into(), "z".into()], false));
+        assert_eq!(rows[0], (2, 3, v(&["1", "x\ny"]), None));
+        assert_eq!(rows[1], (4, 4, v(&["2", "q\""]), None));
+        assert_eq!(rows[2], (6, 6, v(&["3", "z"]), None));
     }
 
     #[test]
-    fn an_open_quote_at_the_end_is_flagged() {
-        let s = open(Format::Csv, b"a,b\n1,x\n2,\"cut off").unwrap();
-        let rows = collect(&s);
-        assert!(!rows[0].2);
-        assert_eq!(rows[1], (3, vec!["2".into(), "cut off".into()], true));
+    fn lone_carriage_returns_end_lines() {
+        // Old Mac endings, then mixed.
+        let rows = csv("a,b\r1,x\r2,y\r\n3,z\n4,w");
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 3, 4, 5]);
+        assert_eq!(rows[1].2, v(&["2", "y"]));
+    }
+
+    #[test]
+    fn an_open_quote_at_the_end_is_a_defect_on_each_line() {
+        let rows = csv("a,b\n1,x\n2,\"cut off\n3,more");
+        assert_eq!(rows[0], (2, 2, v(&["1", "x"]), None));
+        assert_eq!(rows[1], (3, 3, v(&["2", "cut off"]), Some("truncated")));
+        assert_eq!(rows[2], (4, 4, v(&["3", "more"]), Some("truncated")));
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_rejects_every_line_it_swallowed() {
+        let mut text = String::from("id,desc\n");
+        for i in 1..=6 {
+            let desc = match i {
+                2 => "\"opened here".to_string(),
+                5 => "done\" ok".to_string(),
+                _ => format!("d{i}"),
+            };
+            text.push_str(&format!("R{i},{desc}\n"));
+        }
+        let rows = csv(&text);
+        let got: Vec<(u64, Option<&str>, String)> = rows.iter().map(|r| (r.0, r.3, r.2[0].clone())).collect();
+        assert_eq!(
+            got,
+            [
+                (2, None, "R1".into()),
+                (3, Some("malformed_quote"), "R2".into()),
+                (4, Some("malformed_quote"), "R3".into()),
+                (5, Some("malformed_quote"), "R4".into()),
+                (6, Some("malformed_quote"), "R5".into()),
+                (7, None, "R6".into()),
+            ]
+        );
+        let mut reason = String::new();
+        open(Format::Csv, text.as_bytes(), &Limits::default())
+            .unwrap()
+            .rows(|r| reason = r.defect.map(|d| d.reason.to_string()).unwrap_or(reason.clone()));
+        assert!(
+            reason.starts_with("quoted field opened on line 3 closes on line 6 with text after the quote"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_quoted_field_swallowing_whole_records_is_a_defect() {
+        let rows = csv("id,desc\nR1,\"opened\nR2,x\nR3,y\nend\"\nR4,z\n");
+        let rules: Vec<(u64, Option<&str>)> = rows.iter().map(|r| (r.0, r.3)).collect();
+        assert_eq!(
+            rules,
+            [
+                (2, Some("malformed_quote")),
+                (3, Some("malformed_quote")),
+                (4, Some("malformed_quote")),
+                (5, Some("malformed_quote")),
+                (6, None)
+            ]
+        );
+        // A genuine multi-line description is kept.
+        let rows = csv("id,desc\nR1,\"first line\nsecond line, with a comma, and another\nthird\"\nR2,z\n");
+        assert_eq!(rows[0], (2, 4, v(&["R1", "first line\nsecond line, with a comma, and another\nthird"]), None));
+        // A quote inside an unquoted field is text, as the csv reader reads it.
+        assert_eq!(csv("id,desc\nR1,13\" screen\n")[0], (2, 2, v(&["R1", "13\" screen"]), None));
     }
 
     #[test]
@@ -281,9 +674,18 @@ mod tests {
 
     #[test]
     fn empty_files() {
-        assert!(open(Format::Csv, b"").unwrap().is_empty());
-        assert!(open(Format::Csv, b"\r\n \n").unwrap().is_empty());
-        assert!(open(Format::Xlsx, b"").unwrap().is_empty());
-        assert!(matches!(open(Format::Xlsx, b"PK\x03\x04garbage"), Err(FileProblem::Xlsx { .. })));
+        let l = Limits::default();
+        assert!(open(Format::Csv, b"", &l).unwrap().is_empty());
+        assert!(open(Format::Csv, b"\r\n \n", &l).unwrap().is_empty());
+        assert!(open(Format::Xlsx, b"", &l).unwrap().is_empty());
+        assert!(matches!(open(Format::Xlsx, b"PK\x03\x04garbage", &l), Err(FileProblem::Xlsx { .. })));
+    }
+
+    #[test]
+    fn cell_names() {
+        assert_eq!(cell_ref(0, 0), "A1");
+        assert_eq!(cell_ref(4, 25), "Z5");
+        assert_eq!(cell_ref(0, 26), "AA1");
+        assert_eq!(cell_ref(1_048_575, 16_383), "XFD1048576");
     }
 }

@@ -34,7 +34,7 @@ pub fn file_table(out: &mut impl Write, rows: &[(&str, &FileResult)]) -> io::Res
             f.stats.rows_loaded,
             f.stats.rows_rejected,
             f.stats.fields_nulled,
-            crate::ingest::parse::truncate(&reasons, 160),
+            crate::text::truncate(&reasons, 160),
         )?;
     }
     Ok(())

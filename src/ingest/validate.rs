@@ -18,6 +18,7 @@ use crate::error::{Error, FileProblem, Result};
 use crate::ingest::parse;
 use crate::ingest::read::Row;
 use crate::schema::{Column, ColumnType, TableSchema};
+use crate::text;
 
 /// Longest value kept in a reject record, in characters.
 pub const REJECT_VALUE_CHARS: usize = 200;
@@ -205,6 +206,10 @@ pub struct Mapping {
     pub width: usize,
     /// Header cells that name no column: ignored, with a warning.
     pub unknown: Vec<String>,
+    /// Fields whose header cell is blank.
+    pub blank: Vec<usize>,
+    /// The header cells, normalised, to know a repeated header line.
+    pub header: Vec<String>,
 }
 
 /// Normalise a header cell: case and surrounding spaces do not matter.
@@ -216,6 +221,7 @@ pub fn normalise_header(cell: &str) -> String {
 pub fn map_header(schema: &TableSchema, header: &[String]) -> std::result::Result<Mapping, FileProblem> {
     let mut fields = vec![None; schema.columns.len()];
     let mut unknown = Vec::new();
+    let mut blank = Vec::new();
     for (i, cell) in header.iter().enumerate() {
         let h = normalise_header(cell);
         match schema.columns.iter().position(|c| c.name.to_lowercase() == h || c.zh.to_lowercase() == h) {
@@ -229,7 +235,10 @@ pub fn map_header(schema: &TableSchema, header: &[String]) -> std::result::Resul
                 }
                 fields[ci] = Some(i);
             }
-            None if h.is_empty() => unknown.push(format!("(blank header in field {})", i + 1)),
+            None if h.is_empty() => {
+                blank.push(i);
+                unknown.push(format!("(blank header in field {})", i + 1))
+            }
             None => unknown.push(cell.trim().to_string()),
         }
     }
@@ -243,7 +252,9 @@ pub fn map_header(schema: &TableSchema, header: &[String]) -> std::result::Resul
     if !missing.is_empty() {
         return Err(FileProblem::MissingColumns { table: schema.table.clone(), columns: missing });
     }
-    Ok(Mapping { fields, width: header.len(), unknown })
+    let width = header.len();
+    let header = header.iter().map(|h| normalise_header(h)).collect();
+    Ok(Mapping { fields, width, unknown, blank, header })
 }
 
 /// True when every required column of `schema` is in `header`.
@@ -421,9 +432,12 @@ impl<'s> Validator<'s> {
             this.reject_row(mapping, row, column, value, rule, reason)
         };
 
-        if row.unterminated_quote {
-            let reason = "the line ends inside an open quote: the file looks cut off; re-export it".to_string();
-            return reject(self, None, None, "truncated", reason);
+        if let Some(defect) = row.defect {
+            return reject(self, None, None, defect.rule, defect.reason.to_string());
+        }
+        if is_header(mapping, row) {
+            let reason = "the line repeats the header; delete it (the rows after it are read as usual)".to_string();
+            return reject(self, None, None, "repeated_header", reason);
         }
         if row.fields.len() != mapping.width {
             let hint = if row.fields.len() < mapping.width { " (the line looks cut off)" } else { "" };
@@ -433,6 +447,16 @@ impl<'s> Validator<'s> {
 
         let mut nulled: Vec<Problem> = Vec::new();
         for (ci, col) in schema.columns.iter().enumerate() {
+            // A spreadsheet cell whose text is not its value (a formula with
+            // no saved value, an error) counts as a value that does not parse.
+            if let Some((_, rule, reason)) = cell_problem(mapping, row, ci) {
+                if col.required {
+                    return reject(self, Some(ci), None, rule, reason.clone());
+                }
+                nulled.push(Problem { column: ci, rule, reason: reason.clone() });
+                vals.push(Val::Null);
+                continue;
+            }
             let raw = cell(ci);
             let text = if col.ty == ColumnType::Text { raw } else { trim(raw) };
             if text.is_empty() {
@@ -617,24 +641,29 @@ impl<'s> Validator<'s> {
         action: Action,
     ) -> Reject {
         let col: Option<&Column> = column.map(|c| &self.rules.schema.columns[c]);
-        let shown = |v: &str, personal: bool| {
-            let v = if personal { parse::mask_phone(v) } else { v.to_string() };
-            parse::truncate(&v, REJECT_VALUE_CHARS)
+        let personal = col.is_some_and(|c| c.personal);
+        // A reject is shown to people (the report, the station's list), so
+        // its value is masked: the whole value in a personal column, and a
+        // phone-like number anywhere else (a phone typed into a code
+        // column). The reason may quote the value, so it is masked too.
+        let shown = |v: &str| {
+            let v = if personal { text::mask_phone(v) } else { text::mask_phones(v).into_owned() };
+            text::truncate(&v, REJECT_VALUE_CHARS)
+        };
+        let key = key.map(|k| text::shown(&k, REJECT_VALUE_CHARS));
+        let reason = match (personal, value) {
+            (true, Some(v)) if !v.is_empty() => reason.replace(v, &text::mask_phone(v)),
+            _ => reason,
         };
         Reject {
             table: self.rules.schema.table.clone(),
             source_file: self.file_names[file].clone(),
             line,
             column: col.map(|c| c.name.clone()),
-            value: value.map(|v| shown(v, col.is_some_and(|c| c.personal))),
-            key: key.map(|k| shown(&k, false)),
+            value: value.map(shown),
+            key,
             rule,
-            reason: if col.is_some_and(|c| c.personal) {
-                // The reason may quote the value: never show a phone in full.
-                reason.replace(value.unwrap_or("\u{0}"), &value.map(parse::mask_phone).unwrap_or_default())
-            } else {
-                reason
-            },
+            reason: text::mask_phones(&reason).into_owned(),
             action,
         }
     }
@@ -710,6 +739,28 @@ fn cell_text<'r>(mapping: &Mapping, row: &Row<'r>, ci: usize) -> &'r str {
         Some(i) => row.fields.get(i).copied().unwrap_or(""),
         None => "",
     }
+}
+
+/// The spreadsheet problem of schema column `ci`'s cell in `row`, if any.
+fn cell_problem<'r>(mapping: &Mapping, row: &Row<'r>, ci: usize) -> Option<&'r crate::ingest::read::CellProblem> {
+    if row.cell_problems.is_empty() {
+        return None;
+    }
+    let field = mapping.fields[ci]?;
+    row.cell_problems.iter().find(|p| p.0 == field)
+}
+
+/// True when `row` repeats the header (a second export pasted below the
+/// first): as many fields, each the header cell again.
+fn is_header(mapping: &Mapping, row: &Row<'_>) -> bool {
+    let same = |f: &str, h: &str| {
+        let f = f.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        f.len() == h.len() && (f.eq_ignore_ascii_case(h) || (!f.is_ascii() && f.to_lowercase() == h))
+    };
+    row.fields.len() == mapping.width
+        && !mapping.header.is_empty()
+        && same(row.fields[0], &mapping.header[0])
+        && row.fields.iter().zip(&mapping.header).all(|(f, h)| same(f, h))
 }
 
 /// The record's key as sent, for reject records; None when it is empty.
@@ -799,7 +850,13 @@ mod tests {
             v.begin_file(name, map_header(schema, &header).unwrap());
             for (i, l) in lines[1..].iter().enumerate() {
                 let fields: Vec<&str> = l.split('|').collect();
-                v.push(&Row { line: i as u64 + 2, fields: &fields, unterminated_quote: false });
+                v.push(&Row {
+                    line: i as u64 + 2,
+                    last_line: i as u64 + 2,
+                    fields: &fields,
+                    defect: None,
+                    cell_problems: &[],
+                });
             }
         }
         v.finish()

@@ -15,6 +15,11 @@
 //! hard link over it. A kill before the manifest rename leaves the previous
 //! load in force; after it, the next run of qfb finishes the publishing
 //! (`heal`). Every file appears by rename, so no reader sees half of one.
+//!
+//! A store file that a new load supersedes is not deleted at once: a qfb
+//! reader that read the previous manifest a moment before may still be
+//! opening it. Publishing stamps the superseded file's time, and a writer
+//! deletes it only `READER_GRACE` later (`collect_garbage`).
 
 pub mod frame;
 pub mod manifest;
@@ -29,6 +34,12 @@ use sha2::{Digest, Sha256};
 use crate::config::hex;
 use crate::error::{read_err, write_err, Error, Result};
 pub use manifest::{Manifest, ManifestFile, Partition};
+
+/// How long a superseded store file is kept for readers of the manifest
+/// that listed it. A qfb reader reads a load's files within seconds to
+/// minutes of reading its manifest; an hour leaves a wide margin and costs
+/// only the disk of the months reloaded in it.
+pub const READER_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The table name of the rejects partitions.
 pub const REJECTS: &str = "_rejects";
@@ -119,6 +130,8 @@ impl Lake {
             if !store.exists() {
                 write_atomic(&store, &p.parquet)?;
             }
+            // Listed again (a reload back to earlier content): no longer superseded.
+            let _ = fs::remove_file(store.with_extension("superseded"));
             manifest.partitions.push(Partition {
                 path: format!("{}/load_month={month}/{PUBLIC_FILE}", p.table),
                 store: store_rel,
@@ -166,12 +179,49 @@ impl Lake {
             if let Ok(entries) = fs::read_dir(&store_dir) {
                 for e in entries.flatten() {
                     let rel = format!("_store/{table}/load_month={month}/{}", e.file_name().to_string_lossy());
-                    if !m.partitions.iter().any(|p| p.store == rel) {
-                        let _ = fs::remove_file(e.path());
+                    if !m.partitions.iter().any(|p| p.store == rel) && !e.path().with_extension("superseded").exists() {
+                        supersede(&e.path());
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Delete store files that no committed manifest lists and that were
+    /// superseded more than `READER_GRACE` ago, and the leftovers of
+    /// interrupted writers. Run by a writer, under the lock.
+    pub fn collect_garbage(&self) -> Result<()> {
+        let listed: std::collections::HashSet<String> =
+            self.manifests()?.iter().flat_map(|m| m.partitions.iter().map(|p| p.store.clone())).collect();
+        let store = self.root.join("_store");
+        let mut files = Vec::new();
+        walk(&store, &mut files);
+        let now = std::time::SystemTime::now();
+        for path in files {
+            let Ok(rel) = path.strip_prefix(&self.root) else { continue };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if !rel.ends_with(".parquet") || listed.contains(&rel) {
+                continue;
+            }
+            // Superseded: its stamp says since when. Never listed (a load
+            // killed before its commit): its own time says when written.
+            let stamp = path.with_extension("superseded");
+            let since = fs::metadata(&stamp).or_else(|_| fs::metadata(&path)).and_then(|m| m.modified());
+            let old = since.ok().and_then(|t| now.duration_since(t).ok()).is_some_and(|age| age > READER_GRACE);
+            if old {
+                let _ = fs::remove_file(&path);
+                let _ = fs::remove_file(&stamp);
+            }
+        }
+        let mut all = Vec::new();
+        walk(&self.root, &mut all);
+        for path in all {
+            if path.extension().is_some_and(|e| e == "superseded") && !path.with_extension("parquet").exists() {
+                let _ = fs::remove_file(&path);
+            }
+        }
+        remove_leftovers_below(&self.root);
         Ok(())
     }
 
@@ -202,6 +252,80 @@ impl Lake {
     }
 }
 
+/// Record that a store file was superseded now, beside it (its own times
+/// are those of its writing).
+fn supersede(path: &Path) {
+    let _ = fs::write(path.with_extension("superseded"), b"");
+}
+
+/// Every file below `dir`, recursively.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The process id in a leftover's name: `.<name>.<pid>.tmp`,
+/// `.<name>.new-<pid>` or `.<name>.old-<pid>`, as `write_atomic` and the
+/// report's folder swap name them.
+fn leftover_pid(name: &str) -> Option<u32> {
+    if !name.starts_with('.') {
+        return None;
+    }
+    if let Some(rest) = name.strip_suffix(".tmp") {
+        return rest.rsplit('.').next()?.parse().ok();
+    }
+    let (_, pid) = name.rsplit_once(".new-").or_else(|| name.rsplit_once(".old-"))?;
+    pid.parse().ok()
+}
+
+/// True while process `pid` runs (Linux: its `/proc` entry). Elsewhere a
+/// leftover counts as abandoned once it is older than `READER_GRACE`.
+fn alive(pid: u32, path: &Path) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if Path::new("/proc/self").exists() {
+        return Path::new("/proc").join(pid.to_string()).exists();
+    }
+    let age = fs::metadata(path).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+    age.is_none_or(|a| a < READER_GRACE)
+}
+
+/// Remove what killed or failed writers left in `dir`: temporary files and
+/// half-swapped folders whose process is gone. A run calls it before it
+/// writes there, so a full disk is not made fuller by them.
+pub fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = leftover_pid(&name) else { continue };
+        let path = e.path();
+        if alive(pid, &path) {
+            continue;
+        }
+        tracing::debug!("removing leftover `{}`", path.display());
+        let _ = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+    }
+}
+
+/// `remove_leftovers` in `dir` and every folder below it.
+pub fn remove_leftovers_below(dir: &Path) {
+    remove_leftovers(dir);
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_leftovers_below(&e.path());
+        }
+    }
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     #[cfg(unix)]
     {
@@ -227,12 +351,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::create_dir_all(dir).map_err(write_err(dir))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    {
-        let mut f = File::create(&tmp).map_err(write_err(&tmp))?;
-        f.write_all(bytes).map_err(write_err(&tmp))?;
-        f.sync_all().map_err(write_err(&tmp))?;
+    let written = File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|_| fs::rename(&tmp, path)) {
+        // A full disk must not be left fuller by half a file.
+        let _ = fs::remove_file(&tmp);
+        return Err(write_err(path)(e));
     }
-    fs::rename(&tmp, path).map_err(write_err(path))?;
     sync_dir(dir);
     Ok(())
 }

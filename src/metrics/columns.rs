@@ -33,3 +33,17 @@ pub fn flags(df: &DataFrame, c: &str) -> Vec<Option<bool>> {
         })
         .unwrap_or_else(|| vec![None; df.height()])
 }
+
+/// A Decimal(18, 2) money column in integer cents, read from its exact
+/// decimal text: never through `f64`, which rounds beyond 15 digits
+/// (9999999999999999.99 would read as 10000000000000000).
+pub fn cents(df: &DataFrame, c: &str) -> Vec<Option<i128>> {
+    texts(df, c).into_iter().map(|v| v.and_then(|t| crate::ingest::parse::money(&t).ok()).map(i128::from)).collect()
+}
+
+/// Cents as yuan with two decimals, exactly.
+pub fn money_text(cents: i128) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
+}

@@ -359,6 +359,7 @@ pub fn past_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResul
 /// Write the tables to `<out>/metrics/month=YYYY-MM/`, each file atomically.
 pub fn write(out: &Path, month: &Month, tables: &mut Tables) -> Result<Vec<PathBuf>> {
     let dir = out.join("metrics").join(format!("month={}", month.label));
+    crate::lake::remove_leftovers(&dir);
     let mut written = Vec::new();
     for (name, df) in tables.named() {
         let path = dir.join(format!("{name}.parquet"));

@@ -14,7 +14,7 @@ fn table(name: &str, csv: &str) -> LazyFrame {
     let schemas = Schemas::load().unwrap();
     let config = Config::defaults();
     let schema = schemas.get(name).unwrap();
-    let opened = crate::ingest::open(&schemas, &format!("{name}.csv"), csv.as_bytes()).unwrap();
+    let opened = crate::ingest::open(&schemas, &config, &format!("{name}.csv"), csv.as_bytes()).unwrap();
     let mut v = Validator::new(schema, &config).unwrap();
     match opened.mapping {
         Some(m) => {

@@ -7,6 +7,7 @@
 
 use super::table::Table;
 use crate::error::{Error, Result};
+use crate::text::EXPORT_CHARS;
 
 const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
@@ -41,7 +42,7 @@ pub fn csv_bytes(table: &Table) -> Result<Vec<u8>> {
     for row in &table.rows {
         w.write_record(row.iter().map(|c| match c.value {
             Some(v) => number(v),
-            None => neutralise(&c.text),
+            None => neutralise(&c.shown(EXPORT_CHARS).text),
         }))
         .map_err(err)?;
     }
@@ -69,6 +70,7 @@ pub fn xlsx_bytes(sheets: &[(&str, &Table)]) -> Result<Vec<u8>> {
             let r = r as u32 + 1;
             for (c, cell) in row.iter().enumerate() {
                 let c = c as u16;
+                let cell = cell.shown(EXPORT_CHARS);
                 match cell.value {
                     Some(v) => ws.write_number(r, c, v).map_err(err)?,
                     None if is_formula_like(&cell.text) => {

@@ -216,7 +216,7 @@ struct ShownTable<'a> {
     id: &'a str,
     caption: &'a str,
     headers: &'a [String],
-    rows: &'a [Vec<table::Cell>],
+    rows: Vec<Vec<table::Cell>>,
     total: usize,
     note: &'a Option<String>,
 }
@@ -227,7 +227,11 @@ impl<'a> ShownTable<'a> {
             id: &t.id,
             caption: &t.caption,
             headers: &t.headers,
-            rows: t.visible(),
+            rows: t
+                .visible()
+                .iter()
+                .map(|row| row.iter().map(|c| c.shown(crate::text::PAGE_CHARS)).collect())
+                .collect(),
             total: t.rows.len(),
             note: &t.note,
         }
@@ -246,6 +250,7 @@ pub fn write(dir: &Path, report: &Report) -> Result<()> {
     let parent = dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(write_err(parent))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    crate::lake::remove_leftovers(parent);
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     if staging.exists() {
@@ -254,7 +259,11 @@ pub fn write(dir: &Path, report: &Report) -> Result<()> {
     std::fs::create_dir_all(&staging).map_err(write_err(&staging))?;
     for (file, bytes) in &report.files {
         let path = staging.join(file);
-        std::fs::write(&path, bytes).map_err(write_err(&path))?;
+        if let Err(e) = std::fs::write(&path, bytes) {
+            // A full disk must not be left fuller by half a report.
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(write_err(&path)(e));
+        }
     }
     if dir.exists() {
         std::fs::rename(dir, &old).map_err(write_err(dir))?;

@@ -17,7 +17,7 @@ use crate::alerts::{Alert, Evidence, Kind, Severity};
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::manifest::Manifest;
-use crate::metrics::columns::{flags, numbers, texts};
+use crate::metrics::columns::{cents, flags, money_text, numbers, texts};
 use crate::metrics::{Month, Tables};
 
 /// Everything a report is made from.
@@ -580,7 +580,9 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
     for r in 0..b.height() {
         let n = bn[r].unwrap_or(0.0);
         *per_component.entry(bc[r].clone().unwrap_or_default()).or_default() += n;
-        *per_code.entry(bf[r].clone().filter(|c| !c.is_empty()).unwrap_or_default()).or_default() += n;
+        // A fault code is typed by a clerk: shown like free text.
+        let code = bf[r].as_deref().map(|c| crate::text::shown(c, 40)).unwrap_or_default();
+        *per_code.entry(code).or_default() += n;
     }
     let sorted = |m: BTreeMap<String, f64>| {
         let mut v: Vec<(String, f64)> = m.into_iter().collect();
@@ -737,10 +739,11 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
 /// Examples shown per reject reason.
 const EXAMPLES: usize = 3;
 
-/// A value shown as an example: phone numbers masked, at most 200 characters.
-fn shown_value(column: &str, value: &str) -> String {
-    let v = if column == "customer_phone" { crate::ingest::parse::mask_phone(value) } else { value.to_string() };
-    crate::ingest::parse::truncate(&v, 200)
+/// A reject's value shown as an example. The validator stores personal
+/// values masked; phone-like numbers in any other column are masked here
+/// too, because loads made before the validator did so are in the lake.
+fn shown_value(value: &str) -> String {
+    crate::text::shown(value, 200)
 }
 
 /// The data-quality page.
@@ -802,8 +805,8 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
                 lm[r].clone().unwrap_or_default(),
                 rf[r].clone().unwrap_or_default(),
                 rl[r].map(|l| l as i64).unwrap_or(0),
-                shown_value(&column, rv[r].as_deref().unwrap_or("")),
-                crate::ingest::parse::truncate(rn[r].as_deref().unwrap_or(""), 200),
+                shown_value(rv[r].as_deref().unwrap_or("")),
+                crate::text::shown(rn[r].as_deref().unwrap_or(""), 200),
             ));
         }
     }
@@ -838,7 +841,7 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::text(tbl[r].clone().unwrap_or_default()),
             Cell::text(item[r].clone().unwrap_or_default()),
             Cell::int(count[r].unwrap_or(0.0) as i64),
-            Cell::text(crate::ingest::parse::truncate(detail[r].as_deref().unwrap_or(""), 200)),
+            Cell::text(crate::text::shown(detail[r].as_deref().unwrap_or(""), 200)),
         ]);
     }
 
@@ -869,7 +872,7 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         ["repair_id", "station", "serial", "component", "cause", "reported_at", "reason", "labor_cost", "parts_cost"];
     let mut audit =
         Table::new("claim_audit", t.get("audit_heading"), headers.iter().map(|h| t.get(h).into()).collect()).limit(50);
-    let (labor, parts) = (numbers(ca, "labor_cost"), numbers(ca, "parts_cost"));
+    let (labor, parts) = (cents(ca, "labor_cost"), cents(ca, "parts_cost"));
     let (cid, cst, cse, cco, ccause, cat, creason) = (
         texts(ca, "repair_id"),
         texts(ca, "station_id"),
@@ -879,9 +882,9 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         texts(ca, "reported_at"),
         texts(ca, "reason"),
     );
-    let mut recoverable = 0.0;
+    let mut recoverable: i128 = 0;
     for r in 0..ca.height() {
-        let (l, p) = (labor[r].unwrap_or(0.0), parts[r].unwrap_or(0.0));
+        let (l, p) = (labor[r].unwrap_or(0), parts[r].unwrap_or(0));
         recoverable += l + p;
         let reason = creason[r].clone().unwrap_or_default();
         audit.rows.push(vec![
@@ -892,8 +895,8 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::text(t.cause(ccause[r].as_deref().unwrap_or(""))),
             Cell::text(cat[r].clone().unwrap_or_default().chars().take(16).collect::<String>()),
             Cell::text(t.words().get(&format!("reason_{reason}")).cloned().unwrap_or(reason)),
-            Cell::float(Some(l), 2),
-            Cell::float(Some(p), 2),
+            Cell::money(Some(l)),
+            Cell::money(Some(p)),
         ]);
     }
 
@@ -964,16 +967,7 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
     }
     manifest = manifest.limit(60);
 
-    Ok(Quality {
-        load_chart,
-        loads,
-        rejects,
-        findings,
-        forms,
-        audit,
-        recoverable: format!("{recoverable:.2}"),
-        manifest,
-    })
+    Ok(Quality { load_chart, loads, rejects, findings, forms, audit, recoverable: money_text(recoverable), manifest })
 }
 
 #[cfg(test)]

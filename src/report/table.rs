@@ -35,10 +35,26 @@ impl Cell {
         }
     }
 
+    /// An amount in cents, shown and exported as its exact decimal text
+    /// (a float would round amounts beyond 15 digits).
+    pub fn money(cents: Option<i128>) -> Cell {
+        let text = cents.map(crate::metrics::columns::money_text).unwrap_or_else(|| "–".into());
+        Cell { text, value: None, class: "num".into() }
+    }
+
     pub fn float(v: Option<f64>, decimals: usize) -> Cell {
         match v {
             Some(v) => Cell::num(v, format!("{v:.decimals$}")),
             None => Cell { text: "–".into(), value: None, class: "num".into() },
+        }
+    }
+
+    /// The cell as it leaves the report: text masked for phone numbers and
+    /// cut to `max` characters (`text::shown`); numbers as they are.
+    pub fn shown(&self, max: usize) -> Cell {
+        match self.value {
+            Some(_) => self.clone(),
+            None => Cell { text: crate::text::shown(&self.text, max), ..self.clone() },
         }
     }
 

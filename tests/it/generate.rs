@@ -22,8 +22,9 @@ fn sample_data_is_a_fresh_generation() {
         assert!(theirs == *bytes, "sample-data/{} differs from a fresh generation", rel.display());
         n += 1;
     }
-    // 24 drops of 6 files (the first has no forms: forms for M come in M+1), and truth.json.
-    assert_eq!(n, 24 * 6 - 1 + 1);
+    // 24 drops of 6 files (the first has no forms: forms for M come in M+1),
+    // truth.json and the `.qfb-generate` marker.
+    assert_eq!(n, 24 * 6 - 1 + 2);
 }
 
 #[test]
@@ -90,7 +91,7 @@ fn without_utf8_only_the_drops_mix_formats_and_with_it_they_do_not() {
         .expect(0);
     for (p, b) in w.snapshot("plain") {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.ends_with(".csv") && name.is_ascii() || name == "truth.json", "{name}");
+        assert!(name.ends_with(".csv") && name.is_ascii() || name == "truth.json" || name == ".qfb-generate", "{name}");
         assert!(std::str::from_utf8(&b).is_ok());
     }
 }

@@ -401,7 +401,7 @@ fn usage_errors_exit_2() {
     let w = Workdir::new();
     w.qfb(&["ingest", "--input", "in"]).expect(2);
     w.qfb(&["frobnicate"]).expect(2);
-    let run = w.qfb(&["ingest", "--input", "in", "--lake", "lake", "--month", "2026-13"]).expect(1);
+    let run = w.qfb(&["ingest", "--input", "in", "--lake", "lake", "--month", "2026-13"]).expect(2);
     assert!(run.stderr().contains("`2026-13` is not a month; use YYYY-MM"), "{}", run.stderr());
     let run = w.qfb(&["--version"]).expect(0);
     assert!(run.stdout().starts_with("qfb "));

@@ -147,7 +147,10 @@ fn a_reload_drops_the_partitions_of_tables_the_drop_no_longer_has() {
     w.ingest().expect(0);
     assert!(w.path("lake/visits/load_month=2026-10/part-0.parquet").exists());
     std::fs::remove_file(w.path("in/2026-10/visits.csv")).unwrap();
-    w.ingest().expect(0);
+    // Records are never deleted by accident (issue #10): only on purpose.
+    w.ingest().expect(1);
+    assert!(w.path("lake/visits/load_month=2026-10/part-0.parquet").exists());
+    w.qfb(&["ingest", "--input", "in", "--lake", "lake", "--allow-shrink"]).expect(0);
     assert!(!w.path("lake/visits/load_month=2026-10").exists());
     assert_eq!(w.table("visits").height(), 0);
     assert_eq!(w.table("repairs").height(), 1);
@@ -179,8 +182,26 @@ fn an_interrupted_load_leaves_a_whole_lake_and_is_finished_later() {
         ),
     );
     w.ingest().expect(0);
-    let store: Vec<_> = std::fs::read_dir(w.path("lake/_store/repairs/load_month=2026-10")).unwrap().collect();
-    assert_eq!(store.len(), 1, "old and orphan store files are removed");
+    let store = || {
+        let mut names: Vec<String> = std::fs::read_dir(w.path("lake/_store/repairs/load_month=2026-10"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // The superseded and orphan files stay for readers of the old manifest
+    // (`lake::READER_GRACE`), each stamped when it was superseded...
+    assert_eq!(store().iter().filter(|n| n.ends_with(".superseded")).count(), 2, "{:?}", store());
+    assert_eq!(store().iter().filter(|n| n.ends_with(".parquet")).count(), 3, "{:?}", store());
+    // ...and go with the first writer after the grace period.
+    for n in store().iter().filter(|n| n.ends_with(".superseded")) {
+        let f =
+            std::fs::File::options().write(true).open(w.path(&format!("lake/_store/repairs/load_month=2026-10/{n}")));
+        f.unwrap().set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200)).unwrap();
+    }
+    w.ingest().expect(0);
+    assert_eq!(store().len(), 1, "old and orphan store files are removed: {:?}", store());
     assert_eq!(w.table("repairs").height(), 2);
 }
 
