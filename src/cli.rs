@@ -15,7 +15,7 @@ fn utf8_path(s: &str) -> Result<PathBuf, String> {
 
 /// `YYYY-MM` with a real month; anything else is a usage error.
 pub fn month(s: &str) -> Result<String, String> {
-    if crate::ingest::discover::is_month(s) {
+    if crate::month::is_month(s) {
         Ok(s.to_string())
     } else {
         Err(format!("`{s}` is not a month; use YYYY-MM"))

@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod lake;
 #[cfg(feature = "engine")]
 pub mod metrics;
+pub mod month;
 #[cfg(feature = "engine")]
 pub mod report;
 pub mod schema;

@@ -6,7 +6,7 @@ use crate::cli::GenerateArgs;
 use crate::commands::Context;
 use crate::error::{write_err, Error, Result};
 use crate::generate::{self, Options};
-use crate::ingest::discover::is_month;
+use crate::month::is_month;
 
 pub fn run(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
     let opts = Options {

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use crate::cli::ValidateArgs;
 use crate::commands::Context;
 use crate::error::Result;
-use crate::ingest::discover::{self, is_month};
+use crate::ingest::discover;
 use crate::ingest::validate::Action;
 use crate::ingest::{prepare_drop, summary};
+use crate::month::is_month;
 
 pub fn run(ctx: &Context, args: ValidateArgs) -> Result<ExitCode> {
     // An input root holds YYYY-MM folders; anything else is one drop.

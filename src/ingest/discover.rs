@@ -37,15 +37,6 @@ impl DropFile {
     }
 }
 
-/// True for `YYYY-MM` with a real month.
-pub fn is_month(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
-        && matches!(s[5..].parse::<u32>(), Ok(1..=12))
-}
-
 /// The drops under `root`, oldest first; only `month` when given.
 pub fn find_drops(root: &Path, month: Option<&str>) -> Result<Vec<Drop>> {
     let entries = std::fs::read_dir(root).map_err(read_err(root))?;
@@ -53,7 +44,7 @@ pub fn find_drops(root: &Path, month: Option<&str>) -> Result<Vec<Drop>> {
     for entry in entries {
         let entry = entry.map_err(read_err(root))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !is_month(&name) || !entry.path().is_dir() {
+        if !crate::month::is_month(&name) || !entry.path().is_dir() {
             continue;
         }
         if month.is_some_and(|m| m != name) {
@@ -115,14 +106,6 @@ pub fn table_for<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn months() {
-        assert!(is_month("2026-10"));
-        assert!(!is_month("2026-13"));
-        assert!(!is_month("2026-1"));
-        assert!(!is_month("202a-10"));
-    }
 
     #[test]
     fn tables_by_stem_and_by_header() {

@@ -8,7 +8,7 @@ use chrono::{SecondsFormat, Utc};
 
 use crate::config::Config;
 use crate::error::{Error, FileProblem, Result};
-use crate::ingest::{check_drop, discover, fingerprint, prepare_drop, PreparedDrop};
+use crate::ingest::{check_drop, discover, encode, fingerprint, prepare_drop, PreparedDrop};
 use crate::lake::{frame, Lake, Manifest, ManifestFile, PartitionData, REJECTS};
 use crate::schema::Schemas;
 
@@ -196,13 +196,13 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
     let mut parts = Vec::new();
     for t in &mut prepared.tables {
         let schema = schemas.get(&t.table).expect("validated tables come from the schemas");
-        let mut df = frame::table_frame(schema, t)?;
+        let mut df = encode::table_frame(schema, t)?;
         let rows = t.rows() as u64;
         t.release_rows();
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });
     }
     let rejects: Vec<_> = prepared.rejects().cloned().collect();
-    let mut df = frame::rejects_frame(&rejects)?;
+    let mut df = encode::rejects_frame(&rejects)?;
     parts.push(PartitionData {
         table: REJECTS.to_string(),
         rows: rejects.len() as u64,

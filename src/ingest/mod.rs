@@ -1,10 +1,12 @@
 //! Ingest: monthly drops become validated, typed rows. This module reads
-//! and validates (no writes, no polars); `load` writes the result to the
-//! lake. A drop is handled in two passes: first every file of the run is
+//! and validates (no writes, no polars); `encode` turns the rows into the
+//! lake's frames and `load` commits them to the lake. A drop is handled in two passes: first every file of the run is
 //! checked for readability (encoding, header, required columns, XLSX
 //! structure), then each drop is validated and committed in turn.
 
 pub mod discover;
+#[cfg(feature = "engine")]
+pub mod encode;
 #[cfg(feature = "engine")]
 pub mod load;
 pub mod parse;

@@ -82,7 +82,7 @@ impl Lake {
             let Some(month) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) else {
                 continue;
             };
-            if !crate::ingest::discover::is_month(month) {
+            if !crate::month::is_month(month) {
                 continue;
             }
             out.push(self.read_manifest(&path)?);

@@ -26,7 +26,7 @@ fn table(name: &str, csv: &str) -> LazyFrame {
     let t = v.finish();
     // Fixtures may null a field on purpose, never lose a row.
     assert!(t.rejects.iter().all(|r| r.action.as_str() == "field_nulled"), "{:?}", t.rejects);
-    frame::table_frame(schema, &t).unwrap().lazy().with_column(lit("2026-10").alias("load_month"))
+    crate::ingest::encode::table_frame(schema, &t).unwrap().lazy().with_column(lit("2026-10").alias("load_month"))
 }
 
 const UNITS: &str = "serial,model,product_line,production_batch,production_date,sale_date,install_date,station_id\n";
