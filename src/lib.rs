@@ -2,8 +2,9 @@
 //!
 //! The stages, each a module: `ingest` (drops → validated rows) → `lake`
 //! (typed, Hive-partitioned Parquet with atomic, manifest-committed loads)
-//! → metrics → alerts → report. `schema` and `config` hold the data
-//! contract's tables and policy; `commands` turns the CLI into stage calls;
+//! → metrics → alerts → report. `pipeline::MonthRun` runs a report month
+//! through the stages after ingest. `schema`, `config`, `month` and `text`
+//! sit at the bottom; `commands` turns the CLI into library calls;
 //! `generate` writes realistic synthetic drops.
 
 pub mod alerts;
@@ -20,6 +21,8 @@ pub mod lake;
 #[cfg(feature = "engine")]
 pub mod metrics;
 pub mod month;
+#[cfg(feature = "engine")]
+pub mod pipeline;
 #[cfg(feature = "engine")]
 pub mod report;
 pub mod schema;

@@ -1,5 +1,7 @@
-//! One module per subcommand, each with one `run` entry that turns the
-//! parsed flags into stage options and prints the stage's outcome.
+//! One module per subcommand, each with one `run` entry: parse → call the
+//! library (`pipeline::MonthRun` for the stages after ingest) → print. No
+//! command module imports another; what two of them print alike lives here,
+//! and everything goes to standard output through `out`.
 
 mod alerts;
 mod generate;
@@ -9,11 +11,15 @@ mod report;
 mod run;
 mod validate;
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, Global};
+use crate::alerts::{Alert, Severity};
+use crate::cli::{self, Cli, Command, Global};
 use crate::config::Config;
 use crate::error::Result;
+use crate::ingest::load::{self, Options, Outcome};
+use crate::ingest::summary;
 use crate::schema::Schemas;
 
 /// Standard output, for everything a command prints. Rust ignores SIGPIPE,
@@ -59,6 +65,57 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Ingest with a progress bar (`qfb ingest` and `qfb run`).
+pub fn ingest_with_bar(ctx: &Context, opts: &Options) -> Result<Outcome> {
+    let bar = Bar::new(ctx.quiet);
+    load::run(opts, &ctx.schemas, &ctx.config, &bar)
+}
+
+/// The table per file of an ingest, and the drops loaded and skipped.
+pub fn print_ingest(outcome: &Outcome) {
+    let mut out = out();
+    let rows: Vec<_> = outcome.loaded.iter().flat_map(|d| d.files.iter().map(move |f| (d.month.as_str(), f))).collect();
+    if !rows.is_empty() {
+        let _ = summary::file_table(&mut out, &rows);
+    }
+    let loaded: Vec<&str> = outcome.loaded.iter().map(|d| d.month.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "loaded {} drop{}{}; skipped {} unchanged",
+        loaded.len(),
+        if loaded.len() == 1 { "" } else { "s" },
+        if loaded.is_empty() { String::new() } else { format!(" ({})", loaded.join(", ")) },
+        outcome.skipped.len()
+    );
+}
+
+/// One line per alert, in rank order.
+pub fn print_alerts(alerts: &[Alert]) {
+    let mut out = out();
+    let _ = writeln!(out, "\n{} alert{}", alerts.len(), if alerts.len() == 1 { "" } else { "s" });
+    for a in alerts {
+        let sev = match a.severity {
+            Severity::Critical => "CRITICAL",
+            Severity::Warning => "warning ",
+        };
+        let _ = writeln!(out, "  {sev} {:<15} {}", a.kind.as_str(), a.message);
+    }
+}
+
+/// 3 when an alert reaches `fail_on`, else 0.
+pub fn exit_code(alerts: &[Alert], fail_on: Option<cli::Severity>) -> ExitCode {
+    let threshold = match fail_on {
+        None => return ExitCode::SUCCESS,
+        Some(cli::Severity::Warning) => Severity::Warning,
+        Some(cli::Severity::Critical) => Severity::Critical,
+    };
+    if alerts.iter().any(|a| a.severity >= threshold) {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// Logs go to stderr: warnings by default, errors only with `--quiet`,
 /// debug with `--verbose`.
 pub fn init_logging(g: &Global) {
@@ -97,7 +154,7 @@ impl Bar {
     }
 }
 
-impl crate::ingest::load::Progress for Bar {
+impl load::Progress for Bar {
     fn start(&self, total: u64) {
         self.0.set_length(total);
     }
