@@ -10,7 +10,7 @@ use crate::cli::ValidateArgs;
 use crate::commands::Context;
 use crate::error::Result;
 use crate::ingest::discover;
-use crate::ingest::validate::Action;
+use crate::ingest::rows::Action;
 use crate::ingest::{prepare_drop, summary};
 use crate::month::is_month;
 

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{read_err, Error, FileProblem, Result};
+use crate::ingest::header::header_fits;
 use crate::ingest::read::Format;
-use crate::ingest::validate::header_fits;
 use crate::schema::{Schemas, TableSchema};
 
 /// One monthly drop folder.

@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use crate::ingest::validate::{ColumnData, Reject, ValidatedTable};
+use crate::ingest::rows::{ColumnData, Reject, ValidatedTable};
 use crate::lake::frame::{SOURCE_FILE, SOURCE_LINE};
 use crate::schema::TableSchema;
 

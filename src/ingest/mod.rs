@@ -7,12 +7,15 @@
 pub mod discover;
 #[cfg(feature = "engine")]
 pub mod encode;
+pub mod header;
 #[cfg(feature = "engine")]
 pub mod load;
 pub mod parse;
 pub mod read;
+pub mod rows;
 pub mod summary;
 pub mod validate;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 
@@ -22,7 +25,9 @@ use crate::config::{hex, Config};
 use crate::error::{read_err, Error, FileProblem, Result};
 use crate::schema::{Schemas, TableSchema};
 use discover::{Drop, DropFile};
-use validate::{FileStats, Mapping, ValidatedTable, Validator};
+use header::Mapping;
+use rows::{FileStats, ValidatedTable};
+use validate::Validator;
 
 /// What happened to one input file.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +53,7 @@ pub struct PreparedDrop {
 }
 
 impl PreparedDrop {
-    pub fn rejects(&self) -> impl Iterator<Item = &validate::Reject> {
+    pub fn rejects(&self) -> impl Iterator<Item = &rows::Reject> {
         self.tables.iter().flat_map(|t| &t.rejects)
     }
 }
@@ -85,7 +90,7 @@ pub fn open<'b, 's>(
     }
     let header = sheet.header()?;
     let table = discover::table_for(schemas, &file, &header)?;
-    let mapping = validate::map_header(table, &header)?;
+    let mapping = header::map_header(table, &header)?;
     if !mapping.blank.is_empty() {
         check_blank_fields(&sheet, &mapping.blank)?;
     }
@@ -203,7 +208,7 @@ pub fn prepare_drop(
 
 /// The `n` most frequent (table, column, rule) problems, each with the
 /// count and its first reason as the example; ties by first appearance.
-pub fn top_reasons<'a>(rejects: impl Iterator<Item = &'a validate::Reject>, n: usize) -> Vec<(u64, String)> {
+pub fn top_reasons<'a>(rejects: impl Iterator<Item = &'a rows::Reject>, n: usize) -> Vec<(u64, String)> {
     let mut groups: Vec<((Option<&str>, &str), u64, String)> = Vec::new();
     for r in rejects {
         let k = (r.column.as_deref(), r.rule);

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::ingest::validate::Reject;
+use crate::ingest::rows::Reject;
 use crate::ingest::FileResult;
 
 /// One line per file, under a header.
@@ -59,7 +59,7 @@ pub fn reject_list(out: &mut impl Write, month: &str, rejects: &[&Reject]) -> io
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::validate::{Action, FileStats};
+    use crate::ingest::rows::{Action, FileStats};
 
     #[test]
     fn renders_a_file_table_and_rejects() {
