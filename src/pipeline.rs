@@ -229,7 +229,8 @@ impl<'a> MonthRun<'a> {
         let previous = Month::new(&Month::previous(&self.month.label)?, Some(&self.latest_load))?;
         // Failure rates read no M+1 state, so this month's inputs serve.
         let before = metrics::failure_rates(&self.inputs, &previous, self.config)?;
-        let _ = metrics::summary::render(out, &self.month, &self.tables, Some(&before));
+        let _ =
+            metrics::summary::render(out, &self.month, &self.tables, Some(&before), self.config.alerts.min_failures);
         Ok(())
     }
 

@@ -8,6 +8,8 @@ mod workdir;
 mod adversarial;
 #[path = "it/alerts.rs"]
 mod alerts;
+#[path = "it/cli.rs"]
+mod cli;
 #[path = "it/generate.rs"]
 mod generate;
 #[path = "it/ingest.rs"]

@@ -60,3 +60,40 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
     }
     Ok(alerts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_alert_per_station_and_component_from_the_months_major_lines() {
+        // S1 compressor: two major lines of 2026-09 (2 + 3 = 5 cases, two
+        // models); S1 motor is not major, S2's flag is null (not major), and
+        // the 2026-08 line is another month.
+        let forms = df![
+            "report_month" => ["2026-09", "2026-09", "2026-09", "2026-09", "2026-08"],
+            "major_issue" => [Some(true), Some(true), Some(false), None, Some(true)],
+            "station_id" => ["S1", "S1", "S1", "S2", "S1"],
+            "component" => ["compressor", "compressor", "motor", "compressor", "compressor"],
+            "quantity" => [2i64, 3, 9, 4, 7],
+            "model" => [Some("M1"), Some("M2"), None, None, Some("M9")],
+            "description" => [None, Some("noisy, call 13800138000"), None, None, None],
+            "suggestion" => [Some("replace the valve"), None, None, None, None],
+        ]
+        .unwrap();
+        let month = Month::new("2026-09", Some("2026-10")).unwrap();
+        let alerts = major_alerts(forms.lazy(), &month).unwrap();
+        assert_eq!(alerts.len(), 1);
+        let a = &alerts[0];
+        assert_eq!(a.id, "2026-09/major_issue/-/-/compressor/S1/-");
+        assert_eq!((a.severity, a.provisional, a.observed), (Severity::Critical, false, Some(5.0)));
+        assert_eq!(
+            a.message,
+            "Station S1 reports a major quality problem with compressor on M1, M2 (5 cases): suggests \"replace the valve\""
+        );
+        assert_eq!(
+            a.details.as_deref(),
+            Some("model: M1, M2; description: noisy, call 138****8000; suggestion: replace the valve")
+        );
+    }
+}

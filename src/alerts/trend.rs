@@ -19,8 +19,8 @@ use super::stats::{laney_u_chart, poisson_sf, u_chart, western_electric, Limits}
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
 use crate::metrics::{day_number, policy, Month};
+use crate::month::DAYS_PER_MONTH;
 
-const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 /// Months charted, M included.
 pub const WINDOW: usize = 24;
 
@@ -294,4 +294,67 @@ pub fn trend_alerts(series: &[TrendSeries], month: &Month) -> Vec<Alert> {
         alerts.push(a.with_id());
     }
     alerts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten months, 10 expected failing units each, 10 observed in the first
+    /// nine and 30 in the last. By hand: centre = 120 / 100 = 1.2; each
+    /// point's σ = √(1.2 / 10) = 0.34641; the first nine sit at z = −0.577,
+    /// the last at z = 5.196, so the moving ranges are eight 0s and one
+    /// 5.774 and σ_z = (5.774 / 9) / 1.128 = 0.569 < 1: a plain u-chart. The
+    /// last point is beyond 3σ (WE1), no other rule completes, and
+    /// P(X ≥ 30 | Poisson 12) ≈ 2e-5 < 0.00135 keeps WE1.
+    fn series(complete_last: bool) -> (Vec<f64>, Vec<f64>, Vec<bool>) {
+        let mut observed = vec![10.0; 9];
+        observed.push(30.0);
+        let mut complete = vec![true; 10];
+        complete[9] = complete_last;
+        (observed, vec![10.0; 10], complete)
+    }
+
+    #[test]
+    fn a_jump_in_the_last_month_completes_we1_on_a_u_chart() {
+        let (o, e, c) = series(true);
+        let chart = control_chart(&o, &e, &c).expect("10 points");
+        assert_eq!(chart.statistic, "u_chart");
+        assert!((chart.centre - 1.2).abs() < 1e-12);
+        assert_eq!(chart.points, (0..10).collect::<Vec<_>>());
+        assert!((chart.expected[9] - 12.0).abs() < 1e-9);
+        assert!((chart.upper[9] - (12.0 + 3.0 * 12f64.sqrt())).abs() < 1e-9, "{}", chart.upper[9]);
+        assert_eq!(chart.rules[9], ["WE1"]);
+        assert!(chart.rules[..9].iter().all(|r| r.is_empty()));
+
+        let months: Vec<String> = Month::range("2025-12", "2026-09").unwrap();
+        let s = TrendSeries {
+            product_line: "household".into(),
+            component: "compressor".into(),
+            months,
+            observed: o,
+            exposure: vec![1000.0; 10],
+            expected: e,
+            chart: Some(chart),
+        };
+        let alerts = trend_alerts(&[s], &Month::new("2026-09", Some("2026-10")).unwrap());
+        assert_eq!(alerts.len(), 1);
+        let a = &alerts[0];
+        assert_eq!(a.id, "2026-09/component_trend/household/-/compressor/-/-");
+        assert_eq!(
+            a.message,
+            "compressor failures in household rose: 30 failing units this month against 12.0 expected for the fleet's age (WE1)"
+        );
+        assert_eq!((a.statistic.as_deref(), a.rule.as_deref(), a.expected), (Some("u_chart"), Some("WE1"), Some(12.0)));
+    }
+
+    #[test]
+    fn a_provisional_month_is_charted_but_never_fires_and_few_points_give_no_chart() {
+        let (o, e, c) = series(false);
+        let chart = control_chart(&o, &e, &c).expect("10 points");
+        assert!(chart.rules[9].is_empty());
+        let mut e7 = vec![0.0; 3];
+        e7.extend([10.0; 7]);
+        assert!(control_chart(&o, &e7, &c).is_none(), "7 months with an expectation are too few");
+    }
 }

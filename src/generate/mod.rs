@@ -35,6 +35,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{write_err, Error, Result};
+use crate::month::DAYS_PER_MONTH;
 use crate::schema::Schemas;
 use out::{Cell, Drops, Style};
 
@@ -116,7 +117,6 @@ const NON_QUALITY_CAUSES: &[(&str, f64)] = &[
     ("self_repair", 0.05),
     ("other", 0.15),
 ];
-const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
 #[derive(Debug, Serialize)]
 struct Truth<'a> {

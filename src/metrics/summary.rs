@@ -1,6 +1,6 @@
 //! The terminal summary `qfb run` ends with: each KPI against its target,
 //! the five components with the highest failure rate (with the change from
-//! last month), the ten worst batches with at least 3 failures, the
+//! last month), the ten worst batches with at least `alerts.min_failures` failures, the
 //! stations that missed the most KPIs, and one data-quality line. Renders
 //! into any `io::Write`.
 
@@ -20,7 +20,15 @@ fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_else(|| "n/a".into())
 }
 
-pub fn render(out: &mut impl Write, month: &Month, t: &Tables, previous: Option<&DataFrame>) -> io::Result<()> {
+/// `min_failures`: the failing units a batch needs to be listed (the
+/// alerts' `alerts.min_failures`).
+pub fn render(
+    out: &mut impl Write,
+    month: &Month,
+    t: &Tables,
+    previous: Option<&DataFrame>,
+    min_failures: u64,
+) -> io::Result<()> {
     let status = if month.provisional { "provisional: drop M+1 not loaded yet" } else { "complete" };
     writeln!(out, "\nqfb summary for {} ({status})", month.label)?;
 
@@ -81,12 +89,13 @@ pub fn render(out: &mut impl Write, month: &Month, t: &Tables, previous: Option<
 
     writeln!(
         out,
-        "\nBatches with the highest failure rate (at least 3 failures; per 1000 unit-years, to the end of the month)"
+        "\nBatches with the highest failure rate (at least {min_failures} failures; per 1000 unit-years, to the end of the month)"
     )?;
     let b = &t.batch_failure_rates;
     let (bl, bb, bc) = (strs(b, "product_line"), strs(b, "production_batch"), strs(b, "component"));
     let (bu, bf, br) = (numbers(b, "units"), numbers(b, "failures"), numbers(b, "rate_per_1000_unit_years"));
-    let mut idx: Vec<usize> = (0..b.height()).filter(|&i| bf[i].unwrap_or(0.0) >= 3.0 && br[i].is_some()).collect();
+    let mut idx: Vec<usize> =
+        (0..b.height()).filter(|&i| bf[i].unwrap_or(0.0) >= min_failures as f64 && br[i].is_some()).collect();
     idx.sort_by(|&x, &y| br[y].partial_cmp(&br[x]).unwrap_or(std::cmp::Ordering::Equal).then(bb[x].cmp(&bb[y])));
     for &i in idx.iter().take(10) {
         writeln!(
