@@ -14,7 +14,8 @@ use crate::alerts::{self, Alert, Evidence};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::{Lake, Manifest};
-use crate::metrics::{self, Inputs, Month, Past, Tables};
+use crate::metrics::{self, Inputs, Past, Tables};
+use crate::month::Month;
 use crate::report::{self, data, Lang, RunInfo, Sources};
 use crate::schema::Schemas;
 

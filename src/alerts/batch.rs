@@ -30,8 +30,8 @@ use polars::prelude::*;
 use super::stats::{benjamini_hochberg, poisson_lognormal_sf, poisson_sf, sidak};
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
-use crate::metrics::{day_number, policy, Month};
-use crate::month::DAYS_PER_MONTH;
+use crate::metrics::{day_number, policy};
+use crate::month::{Month, DAYS_PER_MONTH};
 
 /// One batch's exposure (unit-months in warranty) and first failures by
 /// month in service, for one component.

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::stats::binomial_cdf;
 use super::{Alert, Kind, Severity};
-use crate::metrics::Month;
+use crate::month::Month;
 
 struct Row {
     station: Option<String>,

@@ -6,7 +6,7 @@
 use polars::prelude::*;
 
 use super::{Alert, Kind, Severity};
-use crate::metrics::Month;
+use crate::month::Month;
 use crate::text;
 
 /// `forms`: the current feedback forms (latest version of each form).

@@ -130,7 +130,7 @@ pub fn compute(
     inputs: &crate::metrics::Inputs,
     tables: &crate::metrics::Tables,
     history: &[polars::prelude::DataFrame],
-    month: &crate::metrics::Month,
+    month: &crate::month::Month,
     latest_load: &str,
     observed_from: chrono::NaiveDate,
     config: &crate::config::Config,

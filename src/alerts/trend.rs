@@ -12,22 +12,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Datelike;
 use polars::prelude::*;
 
 use super::stats::{laney_u_chart, poisson_sf, u_chart, western_electric, Limits};
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
-use crate::metrics::{day_number, policy, Month};
-use crate::month::DAYS_PER_MONTH;
+use crate::metrics::{day_number, policy};
+use crate::month::{self, Month, DAYS_PER_MONTH};
 
 /// Months charted, M included.
 pub const WINDOW: usize = 24;
-
-/// Index of a date's month, counted from year 0.
-fn month_index(d: chrono::NaiveDate) -> i64 {
-    d.year() as i64 * 12 + d.month0() as i64
-}
 
 /// One product line and component over the charted window: failing units
 /// per month, exposure in warranty (unit-months) and the count expected
@@ -73,14 +67,14 @@ pub fn trend_series(
     observed_from: chrono::NaiveDate,
     config: &Config,
 ) -> PolarsResult<Vec<TrendSeries>> {
-    let last = month_index(month.start);
-    let first = (last - WINDOW as i64 + 1).max(month_index(observed_from));
+    let last = month::index(month.start);
+    let first = (last - WINDOW as i64 + 1).max(month::index(observed_from));
     let months = (last - first + 1).max(0) as usize;
     if months < 8 {
         return Ok(Vec::new());
     }
     let start = chrono::NaiveDate::from_ymd_opt((first / 12) as i32, (first % 12) as u32 + 1, 1).expect("a month");
-    let latest = Month::new(latest_load, None).map(|m| month_index(m.start)).unwrap_or(i64::MAX);
+    let latest = Month::new(latest_load, None).map(|m| month::index(m.start)).unwrap_or(i64::MAX);
 
     // Units grouped by in-service day and warranty ends (days since 1970).
     let hist = units

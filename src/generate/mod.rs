@@ -35,7 +35,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{write_err, Error, Result};
-use crate::month::DAYS_PER_MONTH;
+use crate::month::{first_day, DAYS_PER_MONTH};
 use crate::schema::Schemas;
 use out::{Cell, Drops, Style};
 
@@ -171,14 +171,6 @@ struct Batch {
     factors: Vec<f64>,
 }
 
-/// First day of `YYYY-MM` plus `k` months.
-fn month_start(ym: &str, k: i32) -> Option<NaiveDate> {
-    let y: i32 = ym.get(..4)?.parse().ok()?;
-    let m: i32 = ym.get(5..7)?.parse().ok()?;
-    let idx = y * 12 + (m - 1) + k;
-    NaiveDate::from_ymd_opt(idx.div_euclid(12), (idx.rem_euclid(12) + 1) as u32, 1)
-}
-
 /// Cumulative early-life-weighted exposure of an age, in days.
 fn cum_exposure(a: f64) -> f64 {
     a + TAU * (1.0 - (-a / TAU).exp())
@@ -253,7 +245,7 @@ const COMMENTS: &[&str] = &[
 ];
 
 pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary> {
-    let first = month_start(&opts.end_month, -(opts.months as i32 - 1))
+    let first = first_day(&opts.end_month, -(opts.months as i32 - 1))
         .ok_or_else(|| Error::BadMonth { value: opts.end_month.clone() })?;
     if opts.months == 0 || opts.stations == 0 {
         return Err(Error::Config {
@@ -264,10 +256,10 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
     let k = opts.months as usize;
     let months: Vec<String> = (0..k as i32)
         .map(|i| {
-            month_start(&opts.end_month, i - (k as i32 - 1)).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default()
+            first_day(&opts.end_month, i - (k as i32 - 1)).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default()
         })
         .collect();
-    let end = month_start(&opts.end_month, 1).expect("valid end month");
+    let end = first_day(&opts.end_month, 1).expect("valid end month");
     let month_of = |d: NaiveDate| -> Option<usize> {
         if d < first || d >= end {
             return None;
@@ -497,7 +489,7 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
     let orphans = (w.summary.repairs / 300).max(1);
     for i in 0..orphans {
         let m = rng.random_range(0..k);
-        let day = month_start(&months[m], 0).expect("valid") + Duration::days(rng.random_range(0..28));
+        let day = first_day(&months[m], 0).expect("valid") + Duration::days(rng.random_range(0..28));
         let s = *pick(&mut rng, &station_weights);
         let ctx = RepairCtx {
             serial: &format!("SNX{:08}", i + 1),
@@ -559,11 +551,11 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
                 continue;
             }
             let late = rng.random_bool(s.form_late);
-            let next = month_start(&months[m], 1).expect("valid");
+            let next = first_day(&months[m], 1).expect("valid");
             let day = if late { rng.random_range(due + 1..=25) } else { rng.random_range(1..=due) };
             let very_late = late && rng.random_bool(0.15) && m + 2 < k;
             let submitted = if very_late {
-                month_start(&months[m], 2).expect("valid") + Duration::days(rng.random_range(0..5))
+                first_day(&months[m], 2).expect("valid") + Duration::days(rng.random_range(0..5))
             } else {
                 next + Duration::days(day as i64 - 1)
             };

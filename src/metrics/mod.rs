@@ -18,71 +18,16 @@ pub mod summary;
 #[cfg(test)]
 mod tests;
 
+use crate::month::Month;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::lake::{frame, Lake, REJECTS};
 use crate::schema::{Schemas, TableSchema};
-
-/// The report month and its bounds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Month {
-    /// `YYYY-MM`.
-    pub label: String,
-    /// First day of M, 00:00.
-    pub start: NaiveDate,
-    /// First day of M+1: the end of M, exclusive.
-    pub end: NaiveDate,
-    /// `YYYY-MM` of M+1, the drop that completes M.
-    pub next: String,
-    /// M is at or after the latest load month: its data are not complete.
-    pub provisional: bool,
-}
-
-impl Month {
-    /// `label` given the latest load month in the lake.
-    pub fn new(label: &str, latest_load: Option<&str>) -> Result<Month> {
-        let bad = || Error::BadMonth { value: label.to_string() };
-        let start = NaiveDate::parse_from_str(&format!("{label}-01"), "%Y-%m-%d").map_err(|_| bad())?;
-        let end = start.checked_add_months(chrono::Months::new(1)).ok_or_else(bad)?;
-        Ok(Month {
-            label: label.to_string(),
-            start,
-            end,
-            next: end.format("%Y-%m").to_string(),
-            provisional: latest_load.is_none_or(|l| label >= l),
-        })
-    }
-
-    /// Days in M.
-    pub fn days(&self) -> i64 {
-        (self.end - self.start).num_days()
-    }
-
-    /// The month before `label` (the default report month is the latest
-    /// load month minus one).
-    pub fn previous(label: &str) -> Result<String> {
-        let m = Month::new(label, None)?;
-        let prev = m.start.checked_sub_months(chrono::Months::new(1)).ok_or(Error::BadMonth { value: label.into() })?;
-        Ok(format!("{:04}-{:02}", prev.year(), prev.month()))
-    }
-
-    /// Every month from `from` to `to`, inclusive.
-    pub fn range(from: &str, to: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        let mut m = Month::new(from, None)?;
-        let last = Month::new(to, None)?;
-        while m.start <= last.start {
-            out.push(m.label.clone());
-            m = Month::new(&m.next, None)?;
-        }
-        Ok(out)
-    }
-}
 
 /// The current state of the lake, as the metrics read it. Every frame is
 /// "latest load wins" unless its name says otherwise. Cloning is cheap: the

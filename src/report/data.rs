@@ -6,7 +6,8 @@
 use polars::prelude::*;
 
 use crate::config::Config;
-use crate::metrics::{in_month, policy, Inputs, Month};
+use crate::metrics::{in_month, policy, Inputs};
+use crate::month::Month;
 
 /// Product failures (in warranty, cause `quality`) reported in M, counted
 /// by component and fault code: component, fault_code, failures.

@@ -18,7 +18,8 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::lake::manifest::Manifest;
 use crate::metrics::columns::{cents, flags, money_text, numbers, texts};
-use crate::metrics::{Month, Tables};
+use crate::metrics::Tables;
+use crate::month::Month;
 
 /// Everything a report is made from.
 pub struct Sources<'a> {
