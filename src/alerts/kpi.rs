@@ -85,8 +85,7 @@ pub fn kpi_alerts(
         a.observed = r.value;
         a.expected = Some(r.target);
         a.rule = Some("target".into());
-        a.details = Some(format!("numerator {}, denominator {}", r.num, r.den));
-        alerts.push(a.with_id());
+        alerts.push(a.with_counts(r.num, r.den).with_id());
     }
     let breached = |r: &Row| {
         r.den >= settings.station_min_denominator && r.met == Some(false) && breach_p(r) < settings.station_alpha
@@ -120,8 +119,7 @@ pub fn kpi_alerts(
         a.p_value = Some(p);
         a.rule =
             Some(if running { format!("binomial,{}_months", settings.escalate_months) } else { "binomial".into() });
-        a.details = Some(format!("numerator {}, denominator {}", r.num, r.den));
-        alerts.push(a.with_id());
+        alerts.push(a.with_counts(r.num, r.den).with_id());
     }
     Ok(alerts)
 }

@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::{Alert, Kind, Severity};
+use super::{Alert, Fact, Kind, Severity};
 use crate::month::Month;
 use crate::text;
 
@@ -45,17 +45,16 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
         a.station_id = Some(st.to_string());
         a.component = Some(comp.to_string());
         a.observed = Some(q as f64);
-        a.details = Some(
-            [
-                model.map(|m| format!("model: {m}")),
-                desc.map(|d| format!("description: {d}")),
-                sugg.map(|s| format!("suggestion: {s}")),
-            ]
+        a.facts = [(Fact::Model, model), (Fact::Description, desc), (Fact::Suggestion, sugg)]
             .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("; "),
-        );
+            .filter_map(|(f, v)| v.map(|v| (f, v)))
+            .collect();
+        let english = |f: Fact| match f {
+            Fact::Model => "model",
+            Fact::Description => "description",
+            _ => "suggestion",
+        };
+        a.details = Some(a.facts.iter().map(|(f, v)| format!("{}: {v}", english(*f))).collect::<Vec<_>>().join("; "));
         alerts.push(a.with_id());
     }
     Ok(alerts)
@@ -94,6 +93,15 @@ mod tests {
         assert_eq!(
             a.details.as_deref(),
             Some("model: M1, M2; description: noisy, call 138****8000; suggestion: replace the valve")
+        );
+        let facts: Vec<(Fact, &str)> = a.facts.iter().map(|(f, v)| (*f, v.as_str())).collect();
+        assert_eq!(
+            facts,
+            [
+                (Fact::Model, "M1, M2"),
+                (Fact::Description, "noisy, call 138****8000"),
+                (Fact::Suggestion, "replace the valve")
+            ]
         );
     }
 }

@@ -71,6 +71,29 @@ pub struct Alert {
     /// Further context: a form's model and suggestion, or a KPI's numerator
     /// and denominator.
     pub details: Option<String>,
+    /// The same context as labelled facts, for pages in other languages
+    /// (`details` is their English text; not in alerts.json).
+    #[serde(skip)]
+    pub facts: Vec<(Fact, String)>,
+}
+
+/// What a fact behind an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    Model,
+    Description,
+    Suggestion,
+    Numerator,
+    Denominator,
+}
+
+impl Alert {
+    /// A KPI's numerator and denominator, as details and facts.
+    pub fn with_counts(mut self, num: i64, den: i64) -> Alert {
+        self.details = Some(format!("numerator {num}, denominator {den}"));
+        self.facts = vec![(Fact::Numerator, num.to_string()), (Fact::Denominator, den.to_string())];
+        self
+    }
 }
 
 impl Alert {
@@ -102,6 +125,7 @@ impl Alert {
             units_affected: None,
             message,
             details: None,
+            facts: Vec::new(),
         }
     }
 
