@@ -179,7 +179,11 @@ impl Lake {
             if let Ok(entries) = fs::read_dir(&store_dir) {
                 for e in entries.flatten() {
                     let rel = format!("_store/{table}/load_month={month}/{}", e.file_name().to_string_lossy());
-                    if !m.partitions.iter().any(|p| p.store == rel) && !e.path().with_extension("superseded").exists() {
+                    let parquet = e.path().extension().is_some_and(|x| x == "parquet");
+                    if parquet
+                        && !m.partitions.iter().any(|p| p.store == rel)
+                        && !e.path().with_extension("superseded").exists()
+                    {
                         supersede(&e.path());
                     }
                 }
