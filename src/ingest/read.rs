@@ -171,9 +171,10 @@ fn ends_line(bytes: &[u8], i: usize) -> bool {
     }
 }
 
-/// The line ends in `bytes[from..to]`.
+/// The line ends in `bytes[from..to]` (`bytes` is the whole text, so a
+/// `\r` at `to - 1` sees what follows it).
 fn count_lines(bytes: &[u8], from: usize, to: usize) -> u64 {
-    (from..to).filter(|&i| ends_line(bytes, i)).count() as u64
+    memchr::memchr2_iter(b'\n', b'\r', &bytes[from..to]).filter(|&i| ends_line(bytes, from + i)).count() as u64
 }
 
 fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) {
@@ -208,26 +209,30 @@ fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) 
         }
         let content = &text[start..content_end];
         let last_line = at.1 + count_lines(bytes, start, content_end);
+        let line = at.1;
+        // The next record counts on from this one's last line: each byte is
+        // counted once.
+        at = (content_end, last_line);
         let go_on = match width {
             None => {
                 width = Some(cur.len());
                 if header_only {
                     let fields: Vec<&str> = cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")).collect();
-                    f(Row { line: at.1, last_line, fields: &fields, defect: None, cell_problems: &[] });
+                    f(Row { line, last_line, fields: &fields, defect: None, cell_problems: &[] });
                     return;
                 }
                 true
             }
-            Some(width) => match quote_defect(content, at.1, width) {
+            Some(width) => match quote_defect(content, line, width) {
                 None => {
                     // Delimiters are ASCII, so every field of valid UTF-8 is valid UTF-8.
                     let mut fields = recycle(std::mem::take(&mut spare));
                     fields.extend(cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")));
-                    let go_on = f(Row { line: at.1, last_line, fields: &fields, defect: None, cell_problems: &[] });
+                    let go_on = f(Row { line, last_line, fields: &fields, defect: None, cell_problems: &[] });
                     spare = recycle(fields);
                     go_on
                 }
-                Some((rule, reason)) => defect_lines(content, at.1, Defect { rule, reason: &reason }, f),
+                Some((rule, reason)) => defect_lines(content, line, Defect { rule, reason: &reason }, f),
             },
         };
         if !go_on {
@@ -260,7 +265,7 @@ fn defect_lines(content: &str, line: u64, defect: Defect<'_>, f: &mut impl FnMut
 ///   (as many fields, no quote): a closing quote is probably missing.
 fn quote_defect(text: &str, line: u64, width: usize) -> Option<(&'static str, String)> {
     let content = text.as_bytes();
-    if !content.contains(&b'"') {
+    if memchr::memchr(b'"', content).is_none() {
         return None;
     }
     let (mut n, mut in_quote, mut field_start, mut open) = (line, false, true, line);
