@@ -516,6 +516,53 @@ fn run_tests(
 mod tests {
     use super::*;
 
+    /// Three batches of one line and component, 100 unit-months at each of
+    /// two months in service; B1 and B2 have one first failure at each
+    /// age, B3 four and six. With no prior weight, a batch's expectation at
+    /// an age is its exposure times the other two batches' rate there:
+    /// - B3: age 0, 2 / 200 × 100 = 1.0; age 1, 2 / 200 × 100 = 1.0;
+    ///   so 4 against 1.0 by age 0 and 10 against 2.0 to date;
+    /// - B1 (and B2): age 0, 5 / 200 × 100 = 2.5; age 1, 7 / 200 × 100 = 3.5;
+    ///   so 1 against 2.5 and 2 against 6.0.
+    ///
+    /// Dispersion needs 5 other batch-components; there are 2, so every
+    /// test is an exact Poisson tail: P(X ≥ 4 | 1) = 1 − e⁻¹(1 + 1 + ½ + ⅙)
+    /// = 0.0189882 and P(X ≥ 10 | 2) = 4.6498e-5 (scipy.stats.poisson.sf(9, 2)).
+    #[test]
+    fn each_batch_is_judged_against_the_others_at_the_same_ages() {
+        let profile = |f0, f1| Profile { exposure: vec![100.0, 100.0], failures: vec![f0, f1] };
+        let batches: BTreeMap<String, Profile> = [("B1", profile(1, 1)), ("B2", profile(1, 1)), ("B3", profile(4, 6))]
+            .into_iter()
+            .map(|(b, p)| (b.to_string(), p))
+            .collect();
+        let profiles = BTreeMap::from([(("hh".to_string(), "comp".to_string()), batches)]);
+        let windows = [(Some(0), "age<=0m".to_string()), (None, "to_date".to_string())];
+        let (tests, curves) = run_tests(&profiles, &windows, 0.0);
+        let got: Vec<(&str, &str, u64, usize)> =
+            tests.iter().map(|t| (t.batch.as_str(), t.rule.as_str(), t.observed, t.baseline_batches)).collect();
+        assert_eq!(
+            got,
+            [
+                ("B1", "age<=0m", 1, 2),
+                ("B1", "to_date", 2, 2),
+                ("B2", "age<=0m", 1, 2),
+                ("B2", "to_date", 2, 2),
+                ("B3", "age<=0m", 4, 2),
+                ("B3", "to_date", 10, 2),
+            ]
+        );
+        let expected: Vec<f64> = tests.iter().map(|t| t.expected).collect();
+        for (e, want) in expected.iter().zip([2.5, 6.0, 2.5, 6.0, 1.0, 2.0]) {
+            assert!((e - want).abs() < 1e-9, "{expected:?}");
+        }
+        assert!(tests.iter().all(|t| t.statistic == "poisson_exact"));
+        assert!((tests[4].p - 0.018_988_2).abs() < 1e-7, "{}", tests[4].p);
+        assert!((tests[5].p - 4.6498e-5).abs() < 1e-8, "{}", tests[5].p);
+        let b3 = &curves[&("hh".to_string(), "B3".to_string(), "comp".to_string())];
+        assert_eq!(b3.iter().map(|c| c.0).collect::<Vec<_>>(), [4, 6]);
+        assert!(b3.iter().all(|c| (c.1 - 1.0).abs() < 1e-9), "{b3:?}");
+    }
+
     #[test]
     fn dispersion_is_pooled_and_leaves_the_batch_out() {
         // 15 failing units against 10 expected: (25 − 10, 100).
