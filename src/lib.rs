@@ -21,6 +21,7 @@ pub mod lake;
 #[cfg(feature = "engine")]
 pub mod metrics;
 pub mod month;
+pub mod parse;
 #[cfg(feature = "engine")]
 pub mod pipeline;
 #[cfg(feature = "engine")]

@@ -10,7 +10,6 @@ pub mod encode;
 pub mod header;
 #[cfg(feature = "engine")]
 pub mod load;
-pub mod parse;
 pub mod read;
 pub mod rows;
 pub mod summary;

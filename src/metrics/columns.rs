@@ -34,7 +34,7 @@ pub fn flags(df: &DataFrame, c: &str) -> Vec<Option<bool>> {
 /// decimal text: never through `f64`, which rounds beyond 15 digits
 /// (9999999999999999.99 would read as 10000000000000000).
 pub fn cents(df: &DataFrame, c: &str) -> Vec<Option<i128>> {
-    texts(df, c).into_iter().map(|v| v.and_then(|t| crate::ingest::parse::money(&t).ok()).map(i128::from)).collect()
+    texts(df, c).into_iter().map(|v| v.and_then(|t| crate::parse::money(&t).ok()).map(i128::from)).collect()
 }
 
 /// Cents as yuan with two decimals, exactly.

@@ -360,5 +360,5 @@ pub(crate) fn codes_frame(name: &str, codes: &[String]) -> PolarsResult<LazyFram
 
 /// A date as its day number (days since 1970-01-01), matching [`days`].
 pub(crate) fn day_number(d: NaiveDate) -> i64 {
-    crate::ingest::parse::days(d) as i64
+    crate::parse::days(d) as i64
 }

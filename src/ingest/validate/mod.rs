@@ -16,7 +16,7 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::header::Mapping;
-use crate::ingest::parse;
+use crate::parse;
 use crate::ingest::read::Row;
 use crate::ingest::rows::{Action, ColumnData, FileStats, Reject, ValidatedTable};
 use crate::schema::{Column, ColumnType, TableSchema};

@@ -5,7 +5,7 @@
 
 use super::{cell_problem, cell_text, trim, Rules, Val};
 use crate::ingest::header::{is_header, Mapping};
-use crate::ingest::parse;
+use crate::parse;
 use crate::ingest::read::Row;
 use crate::schema::{Column, ColumnType};
 

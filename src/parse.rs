@@ -1,7 +1,9 @@
 //! Pure parsers for one cell's text, one per column type of the contract
 //! (section 1). Each returns the typed value or a reason a station clerk
 //! can act on. Dates are days since 1970-01-01; datetimes are microseconds
-//! since 1970-01-01 00:00 in local (station) time, with no time zone.
+//! since 1970-01-01 00:00 in local (station) time, with no time zone. At
+//! the bottom of the module tree: ingest parses input cells with them, and
+//! metrics read exact amounts back with `money`.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
