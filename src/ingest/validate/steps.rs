@@ -5,8 +5,8 @@
 
 use super::{cell_problem, cell_text, trim, Rules, Val};
 use crate::ingest::header::{is_header, Mapping};
-use crate::parse;
 use crate::ingest::read::Row;
+use crate::parse;
 use crate::schema::{Column, ColumnType};
 
 /// Why a row does not load: the column and value at fault, if one is.
