@@ -6,6 +6,8 @@ mod workdir;
 
 #[path = "it/adversarial.rs"]
 mod adversarial;
+#[path = "it/adversarial_xlsx.rs"]
+mod adversarial_xlsx;
 #[path = "it/alerts.rs"]
 mod alerts;
 #[path = "it/cli.rs"]
