@@ -110,10 +110,7 @@ pub fn batch_alerts(
     let end = day_number(month.end);
     let start = day_number(observed_from);
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
-    let span = |we: &str| {
-        let d = crate::metrics::min2(lit(end), crate::metrics::days(col(we))) - crate::metrics::days(col("in_service"));
-        crate::metrics::max2(d, lit(0i64)).fill_null(0i64)
-    };
+    let [t_main, t_unit] = policy::exposure_days(None, lit(end));
     // Units sold by the end of M, grouped by their days in warranty.
     let sold = units.filter(col("sale_date").lt(lit(month.end)));
     let hist = sold
@@ -122,8 +119,8 @@ pub fn batch_alerts(
             col("product_line"),
             col("production_batch"),
             crate::metrics::max2(lit(start) - crate::metrics::days(col("in_service")), lit(0i64)).alias("t_from"),
-            span("warranty_end_main").alias("t_main"),
-            span("warranty_end_unit").alias("t_unit"),
+            t_main.alias("t_main"),
+            t_unit.alias("t_unit"),
         ])
         .agg([len().cast(DataType::Int64).alias("n")])
         // A fixed order, so the float sums below are the same on every run.
@@ -138,13 +135,8 @@ pub fn batch_alerts(
         ])
         .collect()?;
     // First failure of each unit and component, by months in service.
-    let first = repairs
-        .filter(col("failure").and(col("reported_at").lt(lit(end_dt))))
-        .with_column(policy::months_in_service(col("in_service"), col("reported_at")).alias("age"))
-        .group_by([col("product_line"), col("production_batch"), col("serial"), col("component")])
-        .agg([col("age").min()])
-        .group_by([col("product_line"), col("production_batch"), col("component"), col("age")])
-        .agg([len().cast(DataType::Int64).alias("n")])
+    let failures = repairs.filter(col("failure").and(col("reported_at").lt(lit(end_dt))));
+    let first = policy::first_failures(failures, &["product_line", "production_batch", "component"])
         .sort(["product_line", "production_batch", "component", "age"], SortMultipleOptions::default())
         .collect()?;
 

@@ -91,20 +91,16 @@ pub fn trend_series(
     // Failing units per component, by month reported and month in service.
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
     let start_dt = start.and_hms_opt(0, 0, 0).expect("midnight");
-    let fails = repairs
+    let failures = repairs
         .filter(col("failure").and(col("reported_at").gt_eq(lit(start_dt))).and(col("reported_at").lt(lit(end_dt))))
-        .with_columns([
-            policy::months_in_service(col("in_service"), col("reported_at")).alias("age"),
+        .with_column(
             (col("reported_at").dt().year().cast(DataType::Int64) * lit(12i64)
                 + col("reported_at").dt().month().cast(DataType::Int64)
                 - lit(1i64))
             .alias("t"),
-        ])
-        // A unit counts once a month, at its first failure's age.
-        .group_by([col("product_line"), col("component"), col("t"), col("serial")])
-        .agg([col("age").min()])
-        .group_by([col("product_line"), col("component"), col("t"), col("age")])
-        .agg([len().cast(DataType::Int64).alias("n")])
+        );
+    // A unit counts once a month, at its first failure's age.
+    let fails = policy::first_failures(failures, &["product_line", "component", "t"])
         .sort(["product_line", "component", "t", "age"], SortMultipleOptions::default())
         .collect()?;
     let by_age = fails;

@@ -6,7 +6,7 @@
 
 use polars::prelude::*;
 
-use super::{codes_frame, days, in_month, max2, min2, policy, ratio, Month};
+use super::{codes_frame, in_month, policy, ratio, Month};
 use crate::config::Config;
 
 /// `failures` (distinct units) and `repairs` per group of failure repairs.
@@ -24,23 +24,9 @@ fn components(config: &Config) -> PolarsResult<LazyFrame> {
     Ok(codes_frame("component", &codes)?.with_column(policy::is_main(col("component"), config).alias("main")))
 }
 
-/// Per-unit exposure days for the main-part and whole-unit warranties,
-/// `[max(in_service, from), min(end, warranty_end))`, never negative.
-fn exposure(from: Option<Expr>, end: Expr) -> [Expr; 2] {
-    let start = match from {
-        Some(f) => max2(days(col("in_service")), f),
-        None => days(col("in_service")),
-    };
-    let span = |we: &str| {
-        let d = min2(end.clone(), days(col(we))) - start.clone();
-        max2(d, lit(0i64)).fill_null(0i64)
-    };
-    [span("warranty_end_main").alias("exposure_main"), span("warranty_end_unit").alias("exposure_unit")]
-}
-
 pub fn failure_rates(units: LazyFrame, repairs: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
     let (start, end) = (lit(super::day_number(month.start)), lit(super::day_number(month.end)));
-    let [em, eu] = exposure(Some(start), end);
+    let [em, eu] = policy::exposure_days(Some(start), end);
     let exposure = units
         .select([col("product_line"), em, eu])
         .group_by([col("product_line")])
@@ -107,7 +93,7 @@ pub fn batch_failure_rates(
 ) -> PolarsResult<LazyFrame> {
     let end = lit(super::day_number(month.end));
     let sold = units.filter(col("sale_date").lt(lit(month.end)));
-    let [em, eu] = exposure(None, end);
+    let [em, eu] = policy::exposure_days(None, end);
     let batches = sold
         .select([col("product_line"), col("production_batch"), em, eu])
         .group_by([col("product_line"), col("production_batch")])

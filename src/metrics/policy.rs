@@ -14,6 +14,7 @@
 
 use polars::prelude::*;
 
+use super::{days, max2, min2};
 use crate::config::Config;
 
 /// Microsecond datetime, the lake's timestamp type.
@@ -123,4 +124,34 @@ pub fn months_in_service(in_service: Expr, at: Expr) -> Expr {
     let anniversary = at_midnight(in_service.dt().offset_by(by));
     let k = when(anniversary.lt_eq(at)).then(whole.clone()).otherwise(whole - lit(1));
     when(k.clone().lt(lit(0))).then(lit(0)).otherwise(k).cast(DataType::Int64)
+}
+
+/// Per-unit exposure days for the main-part and whole-unit warranties,
+/// `[max(in_service, from), min(end, warranty_end))`, never negative: the
+/// span that failure rates, batch rates and the batch alerts all count.
+/// `end` and `from` are day numbers.
+pub fn exposure_days(from: Option<Expr>, end: Expr) -> [Expr; 2] {
+    let start = match from {
+        Some(f) => max2(days(col("in_service")), f),
+        None => days(col("in_service")),
+    };
+    let span = |we: &str| {
+        let d = min2(end.clone(), days(col(we))) - start.clone();
+        max2(d, lit(0i64)).fill_null(0i64)
+    };
+    [span("warranty_end_main").alias("exposure_main"), span("warranty_end_unit").alias("exposure_unit")]
+}
+
+/// Failing units by their first failure's months in service: per `keys`
+/// (which name the component) and unit, the lowest `age`, then the units
+/// per `keys` and age, as `n`. `failures`: repairs that are failures, with
+/// `in_service`; the batch alerts key by batch, the trends by month.
+pub fn first_failures(failures: LazyFrame, keys: &[&str]) -> LazyFrame {
+    let by = |last: &str| keys.iter().chain([&last]).map(|k| col(*k)).collect::<Vec<_>>();
+    failures
+        .with_column(months_in_service(col("in_service"), col("reported_at")).alias("age"))
+        .group_by(by("serial"))
+        .agg([col("age").min()])
+        .group_by(by("age"))
+        .agg([len().cast(DataType::Int64).alias("n")])
 }
