@@ -5,10 +5,28 @@ use super::*;
 
 /// The engineering page: failure-rate trends, control charts, Pareto
 /// charts and the flagged and worst batches.
+
 pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
+    let (trend_charts, trend_points) = control_charts(src, t)?;
+    let (pareto_charts, by_component, by_fault_code) = paretos(src, t)?;
+    let (batches, batch_charts) = batches(src, t)?;
+    Ok(Engineering {
+        rate_groups: rate_groups(src, t)?,
+        rates: rates(src, t),
+        trend_charts,
+        trend_points,
+        pareto_charts,
+        by_component,
+        by_fault_code,
+        batches,
+        batch_charts,
+    })
+}
+
+/// Failing units per 1,000 unit-months, per line: key components, then the rest.
+fn rate_groups(src: &Sources, t: &Text) -> Result<Vec<RateGroup>> {
     let config = src.config;
     let trends = &src.evidence.trends;
-    // Failing units per 1,000 unit-months, per line: key components, then the rest.
     let mut rate_groups = Vec::new();
     for pl in &config.product_lines {
         let line_name = drawable(t.line(&pl.code), &pl.code);
@@ -59,8 +77,11 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
         }
         rate_groups.push(RateGroup { title: t.line(&pl.code), charts: charts_of_line });
     }
+    Ok(rate_groups)
+}
 
-    // The month's failure rates.
+/// The month's failure rates.
+fn rates(src: &Sources, t: &Text) -> Table {
     let f = &src.tables.failure_rates;
     let headers = ["product_line", "component", "failures", "repairs", "exposure", "rate_per_1000"];
     let mut rates =
@@ -84,8 +105,13 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
             Cell::float(frate[r], 3),
         ]);
     }
+    rates
+}
 
-    // Control charts: key components and any series with an alert.
+/// Control charts: key components and any series with an alert.
+fn control_charts(src: &Sources, t: &Text) -> Result<(Vec<Chart>, Table)> {
+    let config = src.config;
+    let trends = &src.evidence.trends;
     let alerted: Vec<(&str, &str)> = src
         .alerts
         .iter()
@@ -162,8 +188,11 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
             Cell::text(chart.rules[last].join(",")).with_class(if chart.rules[last].is_empty() { "" } else { "bad" }),
         ]);
     }
+    Ok((trend_charts, trend_points))
+}
 
-    // Pareto of the month's failures.
+/// Paretos of the month's failures, by component and by fault code.
+fn paretos(src: &Sources, t: &Text) -> Result<(Vec<Chart>, Table, Table)> {
     let b = src.failures_by_code;
     let (bc, bf, bn) = (texts(b, "component"), texts(b, "fault_code"), numbers(b, "failures"));
     let mut per_component: BTreeMap<String, f64> = BTreeMap::new();
@@ -243,8 +272,11 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
             png: charts::pareto(&spec, (560, 320))?,
         });
     }
+    Ok((pareto_charts, by_component, by_fault_code))
+}
 
-    // Flagged and worst batches.
+/// Flagged and worst batches.
+fn batches(src: &Sources, t: &Text) -> Result<(Table, Vec<Chart>)> {
     let headers = ["batch", "product_line", "component", "units", "observed", "expected", "p_value", "severity"];
     let mut batches =
         Table::new("batches", t.get("batches_heading"), headers.iter().map(|h| t.get(h).into()).collect());
@@ -313,16 +345,5 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
         let alt = format!("{title}: {} {o}, {} {e:.1}", t.get("observed"), t.get("expected"));
         batch_charts.push(Chart::line(format!("batch-{}.png", i + 1), alt, &spec, (460, 260))?);
     }
-
-    Ok(Engineering {
-        rate_groups,
-        rates,
-        trend_charts,
-        trend_points,
-        pareto_charts,
-        by_component,
-        by_fault_code,
-        batches,
-        batch_charts,
-    })
+    Ok((batches, batch_charts))
 }
