@@ -1,6 +1,7 @@
 //! One of every kind of bad row of contract section 2, planted on a
 //! deterministic schedule (`--bad-rows`).
 
+use super::out::column;
 use super::*;
 
 /// The bad rows of contract section 2, one of each kind, spread over the
@@ -8,36 +9,39 @@ use super::*;
 /// its (drop, table), or adds a row.
 #[derive(Debug, Default)]
 pub(super) struct BadRows {
-    /// (month, table, column index, raw value, done)
-    pub(super) plan: Vec<(usize, &'static str, usize, &'static str, bool)>,
+    /// (month, table, column, raw value, done)
+    pub(super) plan: Vec<(usize, &'static str, &'static str, &'static str, bool)>,
     /// (month, table, column changed in the superseded copy, done): an
     /// earlier copy of a record under the same key in the same file.
-    pub(super) duplicates: Vec<(usize, &'static str, usize, bool)>,
+    pub(super) duplicates: Vec<(usize, &'static str, &'static str, bool)>,
 }
 
 impl BadRows {
     pub(super) fn plan(k: usize) -> BadRows {
-        let kinds: &[(&'static str, usize, &'static str)] = &[
+        let kinds: &[(&'static str, &'static str, &'static str)] = &[
             // Rows rejected.
-            ("repairs", 0, ""),                 // missing key
-            ("repairs", 3, "2026-02-30 10:00"), // impossible required datetime
-            ("repairs", 7, "flux_capacitor"),   // unknown component
-            ("repairs", 9, "gremlins"),         // unknown cause
-            ("units", 5, "2001-01-01"),         // sale before production
-            ("parts", 7, "2001-01-01"),         // promised before requested
-            ("parts", 5, "0"),                  // quantity 0
-            ("visits", 3, "carrier pigeon"),    // unknown channel
-            ("visits", 4, "maybe"),             // unparsable required bool
+            ("repairs", "repair_id", ""),                   // missing key
+            ("repairs", "reported_at", "2026-02-30 10:00"), // impossible required datetime
+            ("repairs", "component", "flux_capacitor"),     // unknown component
+            ("repairs", "cause", "gremlins"),               // unknown cause
+            ("units", "sale_date", "2001-01-01"),           // sale before production
+            ("parts", "promised_at", "2001-01-01"),         // promised before requested
+            ("parts", "quantity", "0"),                     // quantity 0
+            ("visits", "channel", "carrier pigeon"),        // unknown channel
+            ("visits", "reached", "maybe"),                 // unparsable required bool
             // Fields nulled.
-            ("units", 6, "2026-02-30"),         // impossible optional date
-            ("repairs", 4, "2001-01-01 08:00"), // response before report
-            ("repairs", 11, "12.345"),          // 3-decimal cost
-            ("repairs", 12, "-80"),             // negative cost
-            ("visits", 5, "7"),                 // satisfaction out of range
-            ("parts", 11, "abc"),               // unparsable optional money
+            ("units", "install_date", "2026-02-30"), // impossible optional date
+            ("repairs", "responded_at", "2001-01-01 08:00"), // response before report
+            ("repairs", "labor_cost", "12.345"),     // 3-decimal cost
+            ("repairs", "parts_cost", "-80"),        // negative cost
+            ("visits", "satisfaction", "7"),         // satisfaction out of range
+            ("parts", "unit_price", "abc"),          // unparsable optional money
         ];
         let plan = kinds.iter().enumerate().map(|(i, (t, c, v))| ((3 + 2 * i) % k.max(1), *t, *c, *v, false)).collect();
-        BadRows { plan, duplicates: vec![(4 % k.max(1), "repairs", 13, false), (7 % k.max(1), "units", 1, false)] }
+        BadRows {
+            plan,
+            duplicates: vec![(4 % k.max(1), "repairs", "description", false), (7 % k.max(1), "units", "model", false)],
+        }
     }
 
     pub(super) fn apply(
@@ -47,9 +51,14 @@ impl BadRows {
         cells: &mut [Cell],
         drops: &mut Drops<'_>,
     ) -> Result<()> {
+        let schema = drops.schema(table);
         for p in self.plan.iter_mut() {
-            if !p.4 && p.0 == month && p.1 == table && p.2 < cells.len() && cells[p.2] != Cell::Null {
-                cells[p.2] = Cell::Raw(p.3.to_string());
+            if p.4 || p.0 != month || p.1 != table {
+                continue;
+            }
+            let i = column(schema, p.2);
+            if cells[i] != Cell::Null {
+                cells[i] = Cell::Raw(p.3.to_string());
                 p.4 = true;
                 return Ok(());
             }
@@ -57,7 +66,7 @@ impl BadRows {
         for d in self.duplicates.iter_mut() {
             if !d.3 && d.0 == month && d.1 == table {
                 let mut older = cells.to_vec();
-                older[d.2] = Cell::Str("superseded draft".into());
+                older[column(schema, d.2)] = Cell::Str("superseded draft".into());
                 drops.write(month, table, &older)?;
                 d.3 = true;
             }

@@ -40,7 +40,7 @@ use crate::config::Config;
 use crate::error::{write_err, Error, Result};
 use crate::month::{first_day, DAYS_PER_MONTH};
 use crate::schema::Schemas;
-use out::{Cell, Drops, Style};
+use out::{row, Cell, Drops, Style};
 
 /// A planted defective batch: `COMPONENT:FACTOR[:WHEN]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,11 +231,16 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
         for s in &stations {
             let active = s.inactive_from.is_none_or(|f| m < f);
             let name = format!("{} Service Station {}", s.region, &s.id[2..]);
-            w.drops.write(
-                m,
-                "stations",
-                &[Cell::Str(s.id.clone()), Cell::Str(name), Cell::Str(s.region.into()), Cell::Bool(active)],
-            )?;
+            let record = row(
+                w.drops.schema("stations"),
+                vec![
+                    ("station_id", Cell::Str(s.id.clone())),
+                    ("name", Cell::Str(name)),
+                    ("region", Cell::Str(s.region.into())),
+                    ("active", Cell::Bool(active)),
+                ],
+            );
+            w.drops.write(m, "stations", &record)?;
         }
     }
 
@@ -275,19 +280,20 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
             let serial = format!("SN{serial_no:09}");
             let unit_month = month_of(sold).unwrap_or(0);
             w.summary.units_sold += 1;
-            w.unit(
-                unit_month,
+            let record = row(
+                w.drops.schema("units"),
                 vec![
-                    Cell::Str(serial.clone()),
-                    Cell::Str(model.clone()),
-                    Cell::Code(lines[b.line]),
-                    Cell::Str(b.id.clone()),
-                    Cell::Date(produced),
-                    Cell::Date(sold),
-                    installed.map(Cell::Date).unwrap_or(Cell::Null),
-                    Cell::Str(stations[station].id.clone()),
+                    ("serial", Cell::Str(serial.clone())),
+                    ("model", Cell::Str(model.clone())),
+                    ("product_line", Cell::Code(lines[b.line])),
+                    ("production_batch", Cell::Str(b.id.clone())),
+                    ("production_date", Cell::Date(produced)),
+                    ("sale_date", Cell::Date(sold)),
+                    ("install_date", installed.map(Cell::Date).unwrap_or(Cell::Null)),
+                    ("station_id", Cell::Str(stations[station].id.clone())),
                 ],
-            )?;
+            );
+            w.unit(unit_month, record)?;
 
             // Failures over the unit's life up to the end of the data.
             let in_service = installed.unwrap_or(sold);
@@ -357,39 +363,35 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
         // A visit and a parts order that point at a repair nobody sent.
         let ghost = format!("R9{:08}", i + 1);
         let at = at_time(day, 15.0);
-        w.drops.write(
-            m,
-            "visits",
-            &[
-                Cell::Str(format!("V9{:08}", i + 1)),
-                Cell::Str(ghost.clone()),
-                Cell::DateTime(at),
-                Cell::Code(channels[0]),
-                Cell::Bool(true),
-                Cell::Int(5),
-                Cell::Bool(false),
-                Cell::Null,
+        let visit = row(
+            w.drops.schema("visits"),
+            vec![
+                ("visit_id", Cell::Str(format!("V9{:08}", i + 1))),
+                ("repair_id", Cell::Str(ghost.clone())),
+                ("visited_at", Cell::DateTime(at)),
+                ("channel", Cell::Code(channels[0])),
+                ("reached", Cell::Bool(true)),
+                ("satisfaction", Cell::Int(5)),
+                ("complaint", Cell::Bool(false)),
             ],
-        )?;
-        w.drops.write(
-            m,
-            "parts",
-            &[
-                Cell::Str(format!("P9{:08}", i + 1)),
-                Cell::Str(ghost),
-                Cell::Str(stations[s].id.clone()),
-                Cell::Str("SEN-KFR-25W".into()),
-                Cell::Code(components[components.len().saturating_sub(2)]),
-                Cell::Int(1),
-                Cell::Date(day),
-                Cell::Date(day + Duration::days(3)),
-                Cell::Null,
-                Cell::Null,
-                Cell::Null,
-                Cell::Money(8000),
-                Cell::Bool(false),
+        );
+        w.drops.write(m, "visits", &visit)?;
+        let order = row(
+            w.drops.schema("parts"),
+            vec![
+                ("order_id", Cell::Str(format!("P9{:08}", i + 1))),
+                ("repair_id", Cell::Str(ghost)),
+                ("station_id", Cell::Str(stations[s].id.clone())),
+                ("part_no", Cell::Str("SEN-KFR-25W".into())),
+                ("component", Cell::Code(components[components.len().saturating_sub(2)])),
+                ("quantity", Cell::Int(1)),
+                ("requested_at", Cell::Date(day)),
+                ("promised_at", Cell::Date(day + Duration::days(3))),
+                ("unit_price", Cell::Money(8000)),
+                ("old_part_returned", Cell::Bool(false)),
             ],
-        )?;
+        );
+        w.drops.write(m, "parts", &order)?;
     }
 
     // Monthly forms: for M, in drop M+1 (a few in M+2), due on the 10th.
@@ -431,28 +433,24 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
             for (ln, (c, q, major)) in lines_out.iter().enumerate() {
                 let suggestion =
                     if *major { "Inspect the batch and stop shipments until the cause is found" } else { "" };
-                w.drops.write(
-                    drop,
-                    "feedback_forms",
-                    &[
-                        Cell::Str(form_id.clone()),
-                        Cell::Int(ln as i64 + 1),
-                        Cell::Str(s.id.clone()),
-                        Cell::Str(months[m].clone()),
-                        Cell::Date(submitted),
-                        Cell::Null,
-                        Cell::Code(components[*c]),
-                        Cell::Null,
-                        Cell::Int(*q),
-                        Cell::Bool(*major),
-                        Cell::Str(if *q > 0 {
-                            format!("{q} failures of {} this month", components[*c])
-                        } else {
-                            String::new()
-                        }),
-                        Cell::Str(suggestion.into()),
+                let description =
+                    if *q > 0 { format!("{q} failures of {} this month", components[*c]) } else { String::new() };
+                let line = row(
+                    w.drops.schema("feedback_forms"),
+                    vec![
+                        ("form_id", Cell::Str(form_id.clone())),
+                        ("line_no", Cell::Int(ln as i64 + 1)),
+                        ("station_id", Cell::Str(s.id.clone())),
+                        ("report_month", Cell::Str(months[m].clone())),
+                        ("submitted_at", Cell::Date(submitted)),
+                        ("component", Cell::Code(components[*c])),
+                        ("quantity", Cell::Int(*q)),
+                        ("major_issue", Cell::Bool(*major)),
+                        ("description", Cell::Str(description)),
+                        ("suggestion", Cell::Str(suggestion.into())),
                     ],
-                )?;
+                );
+                w.drops.write(drop, "feedback_forms", &line)?;
             }
         }
     }

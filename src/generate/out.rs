@@ -127,7 +127,13 @@ impl<'a> Drops<'a> {
         Ok(self.targets.get_mut(&(month, table)).expect("just inserted"))
     }
 
-    /// Write one record of `table` to drop `month`.
+    /// The schema of `table` (for building its records by column name).
+    pub fn schema(&self, table: &str) -> &'a TableSchema {
+        self.schemas.get(table).expect("generated tables are in the schemas")
+    }
+
+    /// Write one record of `table` to drop `month`, in the table's column
+    /// order (`row` builds one by name).
     pub fn write(&mut self, month: usize, table: &'static str, cells: &[Cell]) -> Result<()> {
         let zh = std::mem::take(&mut self.zh);
         let result = (|| {
@@ -180,6 +186,22 @@ impl<'a> Drops<'a> {
         out.sort();
         Ok(out)
     }
+}
+
+/// A record of `schema`'s table in its column order, from cells given by
+/// column name; a column not named is empty. A name the table lacks is a
+/// bug in the generator, and panics.
+pub fn row(schema: &TableSchema, named: Vec<(&str, Cell)>) -> Vec<Cell> {
+    let mut cells = vec![Cell::Null; schema.columns.len()];
+    for (name, cell) in named {
+        cells[column(schema, name)] = cell;
+    }
+    cells
+}
+
+/// The position of column `name` in `schema`'s table.
+pub fn column(schema: &TableSchema, name: &str) -> usize {
+    schema.column_index(name).unwrap_or_else(|| panic!("table `{}` has no column `{name}`", schema.table))
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> crate::error::Error {

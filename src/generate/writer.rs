@@ -1,6 +1,7 @@
 //! One unit's life as rows: its repairs, return visits and parts orders,
 //! written to the drops of the months they arrive in.
 
+use super::out::{column, row};
 use super::*;
 
 pub(super) struct RepairCtx<'c> {
@@ -80,24 +81,30 @@ impl Writer<'_, '_> {
         let description = if rng.random_bool(0.3) { DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())] } else { "" };
         let phone = format!("1{}{:09}", rng.random_range(3..=9), rng.random_range(0..1_000_000_000u64));
         let fault = format!("{}{}", ["F", "E", "P"][c.comp_index % 3], c.comp_index + 1);
+        let (repairs, visits, parts) =
+            (self.drops.schema("repairs"), self.drops.schema("visits"), self.drops.schema("parts"));
+        let datetime = |t: Option<NaiveDateTime>| t.map(Cell::DateTime).unwrap_or(Cell::Null);
         let record = |done: Option<NaiveDateTime>, resp: Option<NaiveDateTime>, arr: Option<NaiveDateTime>| {
-            vec![
-                Cell::Str(id.clone()),
-                Cell::Str(c.serial.to_string()),
-                Cell::Str(c.station.id.clone()),
-                Cell::DateTime(reported),
-                resp.map(Cell::DateTime).unwrap_or(Cell::Null),
-                arr.map(Cell::DateTime).unwrap_or(Cell::Null),
-                done.map(Cell::DateTime).unwrap_or(Cell::Null),
-                Cell::Code(c.component),
-                Cell::Str(fault.clone()),
-                Cell::Code(c.cause),
-                Cell::Bool(claim),
-                Cell::Money(labor),
-                Cell::Money(if needs_part { part_price } else { 0 }),
-                Cell::Str(description.to_string()),
-                Cell::Str(phone.clone()),
-            ]
+            row(
+                repairs,
+                vec![
+                    ("repair_id", Cell::Str(id.clone())),
+                    ("serial", Cell::Str(c.serial.to_string())),
+                    ("station_id", Cell::Str(c.station.id.clone())),
+                    ("reported_at", Cell::DateTime(reported)),
+                    ("responded_at", datetime(resp)),
+                    ("arrived_at", datetime(arr)),
+                    ("completed_at", datetime(done)),
+                    ("component", Cell::Code(c.component)),
+                    ("fault_code", Cell::Str(fault.clone())),
+                    ("cause", Cell::Code(c.cause)),
+                    ("warranty_claim", Cell::Bool(claim)),
+                    ("labor_cost", Cell::Money(labor)),
+                    ("parts_cost", Cell::Money(if needs_part { part_price } else { 0 })),
+                    ("description", Cell::Str(description.to_string())),
+                    ("customer_phone", Cell::Str(phone.clone())),
+                ],
+            )
         };
         // What was known at the end of the reported month, then the rest.
         let month_end = |m: usize| -> NaiveDateTime {
@@ -115,7 +122,7 @@ impl Writer<'_, '_> {
         } else if rng.random_bool(0.005) && m + 1 < self.months {
             // A correction re-sent next month under the same key.
             let mut fixed = record(completed, responded, arrived);
-            fixed[8] = Cell::Str(format!("{fault}-1"));
+            fixed[column(repairs, "fault_code")] = Cell::Str(format!("{fault}-1"));
             self.drops.write(m + 1, "repairs", &fixed)?;
         }
 
@@ -132,16 +139,19 @@ impl Writer<'_, '_> {
                 if let Some(vm) = (self.month_of)(at.date()) {
                     self.next_visit += 1;
                     let comment = if rng.random_bool(0.2) { COMMENTS[rng.random_range(0..COMMENTS.len())] } else { "" };
-                    let mut cells = vec![
-                        Cell::Str(format!("V{:09}", self.next_visit)),
-                        Cell::Str(id.clone()),
-                        Cell::DateTime(at),
-                        Cell::Code(c.channels.get(channel).copied().unwrap_or("phone")),
-                        Cell::Bool(reached),
-                        sat.map(Cell::Int).unwrap_or(Cell::Null),
-                        Cell::Bool(complaint),
-                        Cell::Str(comment.into()),
-                    ];
+                    let mut cells = row(
+                        visits,
+                        vec![
+                            ("visit_id", Cell::Str(format!("V{:09}", self.next_visit))),
+                            ("repair_id", Cell::Str(id.clone())),
+                            ("visited_at", Cell::DateTime(at)),
+                            ("channel", Cell::Code(c.channels.get(channel).copied().unwrap_or("phone"))),
+                            ("reached", Cell::Bool(reached)),
+                            ("satisfaction", sat.map(Cell::Int).unwrap_or(Cell::Null)),
+                            ("complaint", Cell::Bool(complaint)),
+                            ("comment", Cell::Str(comment.into())),
+                        ],
+                    );
                     self.bad.apply(vm, "visits", &mut cells, &mut self.drops)?;
                     self.drops.write(vm, "visits", &cells)?;
                 }
@@ -168,25 +178,28 @@ impl Writer<'_, '_> {
             let short = rng.random_bool(0.005);
             self.next_order += 1;
             let order = |ship: bool| {
-                vec![
-                    Cell::Str(format!("P{:09}", self.next_order)),
-                    Cell::Str(id.clone()),
-                    Cell::Str(c.station.id.clone()),
-                    Cell::Str(part_no.clone()),
-                    Cell::Code(c.component),
-                    Cell::Int(qty),
-                    Cell::Date(requested),
-                    Cell::Date(promised),
-                    if ship { Cell::Date(shipped) } else { Cell::Null },
-                    if ship {
-                        Cell::Str(if wrong { format!("{part_no}-B") } else { part_no.clone() })
-                    } else {
-                        Cell::Null
-                    },
-                    if ship { Cell::Int(if short { qty - 1 } else { qty }.max(1)) } else { Cell::Null },
-                    Cell::Money(part_price),
-                    Cell::Bool(rng_bool_det(self.next_order)),
-                ]
+                let shipped_part = if wrong { format!("{part_no}-B") } else { part_no.clone() };
+                let shipment = [
+                    ("shipped_at", Cell::Date(shipped)),
+                    ("shipped_part_no", Cell::Str(shipped_part)),
+                    ("shipped_quantity", Cell::Int(if short { qty - 1 } else { qty }.max(1))),
+                ];
+                let mut named = vec![
+                    ("order_id", Cell::Str(format!("P{:09}", self.next_order))),
+                    ("repair_id", Cell::Str(id.clone())),
+                    ("station_id", Cell::Str(c.station.id.clone())),
+                    ("part_no", Cell::Str(part_no.clone())),
+                    ("component", Cell::Code(c.component)),
+                    ("quantity", Cell::Int(qty)),
+                    ("requested_at", Cell::Date(requested)),
+                    ("promised_at", Cell::Date(promised)),
+                    ("unit_price", Cell::Money(part_price)),
+                    ("old_part_returned", Cell::Bool(rng_bool_det(self.next_order))),
+                ];
+                if ship {
+                    named.extend(shipment);
+                }
+                row(parts, named)
             };
             if let Some(rm) = (self.month_of)(requested) {
                 let sm = (self.month_of)(shipped);
