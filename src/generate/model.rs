@@ -45,7 +45,7 @@ pub(super) struct Truth<'a> {
     pub(super) batch_sigma: f64,
     pub(super) non_quality_share: f64,
     pub(super) batches: Vec<BatchTruth>,
-    pub(super) planted: Vec<PlantedTruth>,
+    pub(super) planted: &'a [PlantedTruth],
 }
 
 #[derive(Debug, Serialize)]
