@@ -143,8 +143,8 @@ pub fn batch_alerts(
     // Profiles per (line, component) → batch.
     let mains: Vec<&str> = config.components.iter().filter(|c| c.main).map(|c| c.code.as_str()).collect();
     let mut profiles: BTreeMap<(String, String), BTreeMap<String, Profile>> = BTreeMap::new();
-    let s = super::strings;
-    let i = super::ints;
+    let s = crate::metrics::columns::strings;
+    let i = crate::metrics::columns::ints;
     let (hl, hb, tm, tu, hn) = (
         s(&hist, "product_line")?,
         s(&hist, "production_batch")?,

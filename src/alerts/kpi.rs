@@ -23,8 +23,8 @@ struct Row {
 }
 
 fn rows(df: &DataFrame, with_station: bool) -> PolarsResult<Vec<Row>> {
-    let s = |c: &str| super::strings(df, c);
-    let i = |c: &str| super::ints(df, c);
+    let s = |c: &str| crate::metrics::columns::strings(df, c);
+    let i = |c: &str| crate::metrics::columns::ints(df, c);
     let f = |c: &str| -> PolarsResult<Float64Chunked> { Ok(df.column(c)?.f64()?.clone()) };
     let (kpi, dir) = (s("kpi")?, s("direction")?);
     let station = if with_station { Some(s("station_id")?) } else { None };

@@ -22,7 +22,7 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
         ])
         .sort(["station_id", "component"], SortMultipleOptions::default())
         .collect()?;
-    let s = |c: &str| super::strings(&df, c);
+    let s = |c: &str| crate::metrics::columns::strings(&df, c);
     let (station, component, models, description, suggestion) =
         (s("station_id")?, s("component")?, s("models")?, s("description")?, s("suggestion")?);
     let quantity = df.column("quantity")?.i64()?.clone();

@@ -192,24 +192,6 @@ pub fn write(out: &std::path::Path, month: &str, alerts: &[Alert]) -> crate::err
     Ok(path)
 }
 
-/// A column as strings (cast when needed), for reading small result frames.
-#[cfg(feature = "engine")]
-pub(crate) fn strings(
-    df: &polars::prelude::DataFrame,
-    c: &str,
-) -> polars::prelude::PolarsResult<polars::prelude::StringChunked> {
-    Ok(df.column(c)?.cast(&polars::prelude::DataType::String)?.str()?.clone())
-}
-
-/// A column as 64-bit integers (cast when needed).
-#[cfg(feature = "engine")]
-pub(crate) fn ints(
-    df: &polars::prelude::DataFrame,
-    c: &str,
-) -> polars::prelude::PolarsResult<polars::prelude::Int64Chunked> {
-    Ok(df.column(c)?.cast(&polars::prelude::DataType::Int64)?.i64()?.clone())
-}
-
 /// Rank: severity, then kind, then p-value, then observed/expected.
 pub fn rank(alerts: &mut [Alert]) {
     let ratio = |a: &Alert| match (a.observed, a.expected) {

@@ -105,8 +105,8 @@ pub fn trend_series(
         .collect()?;
     let by_age = fails;
 
-    let s = super::strings;
-    let i = super::ints;
+    let s = crate::metrics::columns::strings;
+    let i = crate::metrics::columns::ints;
     // Exposure (unit-months) by (line, main?) → [month][age].
     let mut exposure: BTreeMap<(String, bool), Vec<Vec<f64>>> = BTreeMap::new();
     let (hl, hs, hwm, hwu, hn) =

@@ -1,7 +1,9 @@
-//! Reading small result frames (metric tables, the report's inputs)
-//! column by column, cast as needed, with nulls kept. These frames are
-//! qfb's own, so a missing column is a bug: it panics, naming the column,
-//! rather than reading as all nulls and silently blanking a report column.
+//! Reading small result frames (metric tables, the alerts' and the report's
+//! inputs) column by column, cast as needed, with nulls kept: the one set
+//! of readers every stage uses. These frames are qfb's own, so a missing
+//! column is a bug: `strings` and `ints` return the error, the `Vec`
+//! readers panic naming the column; none reads it as all nulls and so
+//! silently blanks a report column.
 
 use polars::prelude::*;
 
@@ -10,6 +12,18 @@ fn cast(df: &DataFrame, c: &str, to: DataType) -> Column {
         .column(c)
         .unwrap_or_else(|_| panic!("a result frame has no column `{c}`; it has {:?}", df.get_column_names()));
     column.cast(&to).unwrap_or_else(|e| panic!("column `{c}` cannot be read as {to}: {e}"))
+}
+
+/// A column as strings (cast when needed), for reading row by row with
+/// `get`; a missing column is an error.
+pub fn strings(df: &DataFrame, c: &str) -> PolarsResult<StringChunked> {
+    Ok(df.column(c)?.cast(&DataType::String)?.str()?.clone())
+}
+
+/// A column as 64-bit integers (cast when needed); a missing column is an
+/// error.
+pub fn ints(df: &DataFrame, c: &str) -> PolarsResult<Int64Chunked> {
+    Ok(df.column(c)?.cast(&DataType::Int64)?.i64()?.clone())
 }
 
 pub fn texts(df: &DataFrame, c: &str) -> Vec<Option<String>> {

@@ -14,12 +14,26 @@ fn shown_value(value: &str) -> String {
 }
 
 /// The data-quality page.
+
 pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
+    let (audit, recoverable) = audit(src, t);
+    Ok(Quality {
+        load_chart: load_chart(src, t)?,
+        loads: loads(src, t),
+        rejects: rejects(src, t),
+        findings: findings(src, t),
+        forms: forms(src, t),
+        audit,
+        recoverable,
+        manifest: manifest(src, t),
+    })
+}
+
+/// Rows per file of the loads M and M+1 (section `load`).
+fn loads(src: &Sources, t: &Text) -> Table {
     let dq = &src.tables.data_quality;
     let (sec, tbl, item, count, detail) =
         (texts(dq, "section"), texts(dq, "table"), texts(dq, "item"), numbers(dq, "count"), texts(dq, "detail"));
-
-    // Rows per file of the loads M and M+1 (section `load`).
     let mut per_file: BTreeMap<(String, String), [i64; 4]> = BTreeMap::new();
     for r in 0..dq.height() {
         if sec[r].as_deref() != Some("load") {
@@ -47,8 +61,11 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::int(n[3]).with_class(if n[3] > 0 { "bad" } else { "" }),
         ]);
     }
+    loads
+}
 
-    // Reject reasons over every load, most frequent first, with examples.
+/// Reject reasons over every load, most frequent first, with examples.
+fn rejects(src: &Sources, t: &Text) -> Table {
     let rj = src.rejects;
     let (lm, rt, rf, rl, rc, rv, rr, rn) = (
         texts(rj, "load_month"),
@@ -92,8 +109,14 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::text(examples.join("\n")).with_class("pre"),
         ]);
     }
+    rejects
+}
 
-    // Every other finding of data_quality.
+/// Every other finding of data_quality.
+fn findings(src: &Sources, t: &Text) -> Table {
+    let dq = &src.tables.data_quality;
+    let (sec, tbl, item, count, detail) =
+        (texts(dq, "section"), texts(dq, "table"), texts(dq, "item"), numbers(dq, "count"), texts(dq, "detail"));
     let headers = ["section", "table", "item", "count", "detail"];
     let mut findings =
         Table::new("findings", t.get("findings_heading"), headers.iter().map(|h| t.get(h).into()).collect()).limit(50);
@@ -111,8 +134,11 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::text(crate::text::shown(detail[r].as_deref().unwrap_or(""), 200)),
         ]);
     }
+    findings
+}
 
-    // Feedback-form reconciliation.
+/// Feedback-form reconciliation.
+fn forms(src: &Sources, t: &Text) -> Table {
     let fr = &src.tables.form_reconciliation;
     let headers = ["station", "component", "reported", "recorded"];
     let mut forms =
@@ -132,8 +158,11 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::int(frec[r].unwrap_or(0.0) as i64),
         ]);
     }
+    forms
+}
 
-    // Claim audit.
+/// The claim audit, and what it could recover, summed in cents.
+fn audit(src: &Sources, t: &Text) -> (Table, String) {
     let ca = &src.tables.claim_audit;
     let headers =
         ["repair_id", "station", "serial", "component", "cause", "reported_at", "reason", "labor_cost", "parts_cost"];
@@ -166,8 +195,11 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
             Cell::money(Some(p)),
         ]);
     }
+    (audit, money_text(recoverable))
+}
 
-    // Rejects and nulled fields per load, over every load of the lake.
+/// Rejects and nulled fields per load, over every load of the lake.
+fn load_chart(src: &Sources, t: &Text) -> Result<Chart> {
     let load_months: Vec<String> = src.manifests.iter().map(|m| m.load_month.clone()).collect();
     let per_load = |f: fn(&crate::lake::manifest::ManifestFile) -> u64| -> Vec<Option<f64>> {
         src.manifests.iter().map(|m| Some(m.files.iter().map(f).sum::<u64>() as f64)).collect()
@@ -211,8 +243,11 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         total(&nulled)
     );
     let load_chart = Chart::line("loads.png".into(), alt, &spec, (720, 280))?;
+    Ok(load_chart)
+}
 
-    // The load manifest.
+/// The load manifest.
+fn manifest(src: &Sources, t: &Text) -> Table {
     let headers =
         ["load_month", "loaded_at", "file", "table", "encoding", "bytes", "rows_read", "rows_rejected", "sha256"];
     let mut manifest =
@@ -233,6 +268,5 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         }
     }
     manifest = manifest.limit(60);
-
-    Ok(Quality { load_chart, loads, rejects, findings, forms, audit, recoverable: money_text(recoverable), manifest })
+    manifest
 }
