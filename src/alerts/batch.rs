@@ -234,14 +234,7 @@ pub fn batch_alerts(
         let best = hits.iter().min_by(|a, b| a.1.p.total_cmp(&b.1.p)).expect("at least one").1;
         let rule = hits.iter().map(|h| h.1.rule.as_str()).collect::<Vec<_>>().join(",");
         let (units, open) = size_of(&line, &batch, mains.contains(&component.as_str()));
-        let message = format!(
-            "Batch {batch} ({line}): {} units with a {component} failure where {:.1} were expected at their age ({:.1}×, p = {:.1e}); {open} of {units} units still in warranty",
-            best.observed,
-            best.expected,
-            best.observed as f64 / best.expected.max(f64::MIN_POSITIVE),
-            best.p,
-        );
-        let mut a = Alert::new(Kind::BatchFailure, severity, &month.label, month.provisional, message);
+        let mut a = Alert::new(Kind::BatchFailure, severity, &month.label, month.provisional, String::new());
         a.product_line = Some(line);
         a.production_batch = Some(batch);
         a.component = Some(component);
@@ -252,7 +245,7 @@ pub fn batch_alerts(
         a.rule = Some(rule);
         a.batch_units = Some(units);
         a.units_affected = Some(open);
-        alerts.push(a.with_id());
+        alerts.push(a.worded(config).with_id());
     }
 
     // The flagged batches, then the worst of the rest by observed/expected

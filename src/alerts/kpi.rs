@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::stats::binomial_cdf;
 use super::{Alert, Kind, Severity};
+use crate::config::Config;
 use crate::month::Month;
 
 struct Row {
@@ -64,28 +65,20 @@ pub fn kpi_alerts(
     station_kpis: &DataFrame,
     history: &[DataFrame],
     month: &Month,
-    settings: &crate::config::Alerts,
+    config: &Config,
 ) -> PolarsResult<Vec<Alert>> {
+    let settings = &config.alerts;
     let mut alerts = Vec::new();
     for r in rows(kpis, false)? {
         if r.met != Some(false) {
             continue;
         }
-        let message = format!(
-            "Company {} is {:.1}% against a target of {} {:.1}% ({} of {})",
-            r.kpi,
-            r.value.unwrap_or(0.0) * 100.0,
-            if r.at_least { "at least" } else { "at most" },
-            r.target * 100.0,
-            r.num,
-            r.den
-        );
-        let mut a = Alert::new(Kind::KpiBreach, Severity::Warning, &month.label, month.provisional, message);
+        let mut a = Alert::new(Kind::KpiBreach, Severity::Warning, &month.label, month.provisional, String::new());
         a.kpi = Some(r.kpi.clone());
         a.observed = r.value;
         a.expected = Some(r.target);
         a.rule = Some("target".into());
-        alerts.push(a.with_counts(r.num, r.den).with_id());
+        alerts.push(a.with_counts(r.num, r.den).worded(config).with_id());
     }
     let breached = |r: &Row| {
         r.den >= settings.station_min_denominator && r.met == Some(false) && breach_p(r) < settings.station_alpha
@@ -101,16 +94,7 @@ pub fn kpi_alerts(
         let severity = if running { Severity::Critical } else { Severity::Warning };
         let p = breach_p(&r);
         let station = r.station.clone().unwrap_or_default();
-        let message = format!(
-            "Station {station} {} is {:.1}% against {:.1}% ({} of {}){}",
-            r.kpi,
-            r.value.unwrap_or(0.0) * 100.0,
-            r.target * 100.0,
-            r.num,
-            r.den,
-            if running { format!(", {} months running", settings.escalate_months) } else { String::new() }
-        );
-        let mut a = Alert::new(Kind::KpiBreach, severity, &month.label, month.provisional, message);
+        let mut a = Alert::new(Kind::KpiBreach, severity, &month.label, month.provisional, String::new());
         a.station_id = Some(station);
         a.kpi = Some(r.kpi.clone());
         a.observed = r.value;
@@ -119,7 +103,7 @@ pub fn kpi_alerts(
         a.p_value = Some(p);
         a.rule =
             Some(if running { format!("binomial,{}_months", settings.escalate_months) } else { "binomial".into() });
-        alerts.push(a.with_counts(r.num, r.den).with_id());
+        alerts.push(a.with_counts(r.num, r.den).worded(config).with_id());
     }
     Ok(alerts)
 }
@@ -127,7 +111,6 @@ pub fn kpi_alerts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     fn station_frame(num: i64, den: i64) -> DataFrame {
         let v = num as f64 / den as f64;
@@ -149,10 +132,10 @@ mod tests {
 
     #[test]
     fn station_breaches_need_evidence_and_escalate_after_three_months() {
-        let settings = Config::defaults().alerts;
+        let config = Config::defaults();
         let month = Month::new("2026-09", Some("2026-10")).unwrap();
         let run = |now: DataFrame, history: Vec<DataFrame>| {
-            kpi_alerts(&company_frame(), &now, &history, &month, &settings).unwrap()
+            kpi_alerts(&company_frame(), &now, &history, &month, &config).unwrap()
         };
         // 19 events: below the minimum denominator, however bad.
         assert!(run(station_frame(10, 19), vec![]).is_empty());

@@ -6,11 +6,12 @@
 use polars::prelude::*;
 
 use super::{Alert, Fact, Kind, Severity};
+use crate::config::Config;
 use crate::month::Month;
 use crate::text;
 
 /// `forms`: the current feedback forms (latest version of each form).
-pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>> {
+pub fn major_alerts(forms: LazyFrame, month: &Month, config: &Config) -> PolarsResult<Vec<Alert>> {
     let df = forms
         .filter(col("report_month").eq(lit(month.label.clone())).and(col("major_issue").fill_null(false)))
         .group_by([col("station_id"), col("component")])
@@ -36,12 +37,7 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
         let model = free(models.get(r), 200);
         let sugg = free(suggestion.get(r), text::PAGE_CHARS);
         let desc = free(description.get(r), text::PAGE_CHARS);
-        let message = format!(
-            "Station {st} reports a major quality problem with {comp}{} ({q} cases){}",
-            model.as_ref().map(|m| format!(" on {m}")).unwrap_or_default(),
-            sugg.as_ref().map(|s| format!(": suggests \"{}\"", text::truncate(s, 120))).unwrap_or_default()
-        );
-        let mut a = Alert::new(Kind::MajorIssue, Severity::Critical, &month.label, month.provisional, message);
+        let mut a = Alert::new(Kind::MajorIssue, Severity::Critical, &month.label, month.provisional, String::new());
         a.station_id = Some(st.to_string());
         a.component = Some(comp.to_string());
         a.observed = Some(q as f64);
@@ -49,13 +45,7 @@ pub fn major_alerts(forms: LazyFrame, month: &Month) -> PolarsResult<Vec<Alert>>
             .into_iter()
             .filter_map(|(f, v)| v.map(|v| (f, v)))
             .collect();
-        let english = |f: Fact| match f {
-            Fact::Model => "model",
-            Fact::Description => "description",
-            _ => "suggestion",
-        };
-        a.details = Some(a.facts.iter().map(|(f, v)| format!("{}: {v}", english(*f))).collect::<Vec<_>>().join("; "));
-        alerts.push(a.with_id());
+        alerts.push(a.worded(config).with_id());
     }
     Ok(alerts)
 }
@@ -81,7 +71,7 @@ mod tests {
         ]
         .unwrap();
         let month = Month::new("2026-09", Some("2026-10")).unwrap();
-        let alerts = major_alerts(forms.lazy(), &month).unwrap();
+        let alerts = major_alerts(forms.lazy(), &month, &crate::config::Config::defaults()).unwrap();
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.id, "2026-09/major_issue/-/-/compressor/S1/-");

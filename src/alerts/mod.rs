@@ -15,6 +15,7 @@ pub mod major;
 pub mod stats;
 #[cfg(feature = "engine")]
 pub mod trend;
+pub mod wording;
 
 use serde::Serialize;
 
@@ -88,10 +89,19 @@ pub enum Fact {
 }
 
 impl Alert {
-    /// A KPI's numerator and denominator, as details and facts.
+    /// A KPI's numerator and denominator, as facts.
     pub fn with_counts(mut self, num: i64, den: i64) -> Alert {
-        self.details = Some(format!("numerator {num}, denominator {den}"));
         self.facts = vec![(Fact::Numerator, num.to_string()), (Fact::Denominator, den.to_string())];
+        self
+    }
+
+    /// Put the filled-in alert into words (`wording`): its English
+    /// message, and its facts as English details.
+    pub fn worded(mut self, config: &crate::config::Config) -> Alert {
+        self.message = wording::english(&self, config);
+        if !self.facts.is_empty() || self.kind == Kind::MajorIssue {
+            self.details = Some(wording::english_details(&self));
+        }
         self
     }
 }
@@ -160,13 +170,13 @@ pub fn compute(
     config: &crate::config::Config,
 ) -> polars::prelude::PolarsResult<(Vec<Alert>, Evidence)> {
     let repairs = crate::metrics::policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config);
-    let mut alerts = major::major_alerts(inputs.forms.clone(), month)?;
+    let mut alerts = major::major_alerts(inputs.forms.clone(), month, config)?;
     let (batch_alerts, batches) =
         batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?;
     alerts.extend(batch_alerts);
     let trends = trend::trend_series(inputs.units.clone(), repairs, month, latest_load, observed_from, config)?;
-    alerts.extend(trend::trend_alerts(&trends, month));
-    alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, &config.alerts)?);
+    alerts.extend(trend::trend_alerts(&trends, month, config));
+    alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, config)?);
     rank(&mut alerts);
     Ok((alerts, Evidence { trends, batches }))
 }

@@ -255,7 +255,7 @@ fn control_chart(observed: &[f64], expected: &[f64], complete: &[bool]) -> Optio
 
 /// The trend alerts of the month: a rule that completes at M, the last
 /// month of each series, when M is complete.
-pub fn trend_alerts(series: &[TrendSeries], month: &Month) -> Vec<Alert> {
+pub fn trend_alerts(series: &[TrendSeries], month: &Month, config: &Config) -> Vec<Alert> {
     let mut alerts = Vec::new();
     for s in series {
         let Some(chart) = &s.chart else { continue };
@@ -268,20 +268,14 @@ pub fn trend_alerts(series: &[TrendSeries], month: &Month) -> Vec<Alert> {
             continue;
         }
         let (o_m, e_m) = (s.observed[last], *chart.expected.last().expect("one per point"));
-        let message = format!(
-            "{} failures in {} rose: {o_m:.0} failing units this month against {e_m:.1} expected for the fleet's age ({})",
-            s.component,
-            s.product_line,
-            rules.join(", ")
-        );
-        let mut a = Alert::new(Kind::ComponentTrend, Severity::Warning, &month.label, month.provisional, message);
+        let mut a = Alert::new(Kind::ComponentTrend, Severity::Warning, &month.label, month.provisional, String::new());
         a.product_line = Some(s.product_line.clone());
         a.component = Some(s.component.clone());
         a.observed = Some(o_m);
         a.expected = Some(e_m);
         a.statistic = Some(chart.statistic.into());
         a.rule = Some(rules.join(","));
-        alerts.push(a.with_id());
+        alerts.push(a.worded(config).with_id());
     }
     alerts
 }
@@ -327,7 +321,7 @@ mod tests {
             expected: e,
             chart: Some(chart),
         };
-        let alerts = trend_alerts(&[s], &Month::new("2026-09", Some("2026-10")).unwrap());
+        let alerts = trend_alerts(&[s], &Month::new("2026-09", Some("2026-10")).unwrap(), &Config::defaults());
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.id, "2026-09/component_trend/household/-/compressor/-/-");

@@ -112,6 +112,19 @@ pub fn all_chinese(config: &Config) -> Vec<String> {
     out
 }
 
+/// The alerts' Chinese wording names codes as the report does.
+impl crate::alerts::wording::Names for Text {
+    fn component(&self, code: &str) -> String {
+        Text::component(self, code)
+    }
+    fn line(&self, code: &str) -> String {
+        Text::line(self, code)
+    }
+    fn kpi(&self, code: &str) -> String {
+        Text::kpi(self, code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,7 +112,7 @@ pub struct Quality {
 }
 
 fn pct_text(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
+    crate::alerts::wording::percent(v)
 }
 
 fn target_text(target: f64, direction: &str) -> String {
