@@ -24,8 +24,10 @@
 //! memory stays small at 10 million units.
 
 mod bad;
+mod forms;
 mod model;
 mod out;
+mod truth;
 mod writer;
 
 use std::path::PathBuf;
@@ -92,6 +94,7 @@ pub struct Summary {
 }
 use bad::BadRows;
 use model::*;
+use truth::PlantedTruth;
 use writer::*;
 
 /// What every phase of a generation shares, fixed before any row is
@@ -491,112 +494,5 @@ impl<'o> Model<'o> {
             w.drops.write(m, "parts", &order)?;
         }
         Ok(())
-    }
-
-    /// Monthly forms: for M, in drop M+1 (a few in M+2), due on day `due`.
-    fn forms(&self, w: &mut Writer<'_, '_>, tally: &[Vec<Vec<u32>>], due: u32) -> Result<()> {
-        let opts = self.opts;
-        let k = self.k;
-        let months = &self.months;
-        let components = &self.components;
-        let stations = &self.stations;
-        let mut rng = stream(opts.seed, 4, 0);
-        for (si, s) in stations.iter().enumerate() {
-            for m in 0..k.saturating_sub(1) {
-                if s.inactive_from.is_some_and(|f| m + 1 >= f) || rng.random_bool(s.form_missing) {
-                    continue;
-                }
-                let late = rng.random_bool(s.form_late);
-                let next = first_day(&months[m], 1).expect("valid");
-                let day = if late { rng.random_range(due + 1..=25) } else { rng.random_range(1..=due) };
-                let very_late = late && rng.random_bool(0.15) && m + 2 < k;
-                let submitted = if very_late {
-                    first_day(&months[m], 2).expect("valid") + Duration::days(rng.random_range(0..5))
-                } else {
-                    next + Duration::days(day as i64 - 1)
-                };
-                let drop = if very_late { m + 2 } else { m + 1 };
-                let form_id = format!("F-{}-{}", s.id, months[m].replace('-', ""));
-                let mut lines_out = Vec::new();
-                for (c, &n) in tally[si][m].iter().enumerate() {
-                    if n == 0 {
-                        continue;
-                    }
-                    // Stations miscount now and then.
-                    let q = if rng.random_bool(0.06) {
-                        (n as i64 + if rng.random_bool(0.5) { 1 } else { -1 }).max(0)
-                    } else {
-                        n as i64
-                    };
-                    let major = n >= 3 && rng.random_bool(0.5);
-                    lines_out.push((c, q, major));
-                }
-                if lines_out.is_empty() {
-                    lines_out.push((components.len() - 1, 0, false));
-                }
-                for (ln, (c, q, major)) in lines_out.iter().enumerate() {
-                    let suggestion =
-                        if *major { "Inspect the batch and stop shipments until the cause is found" } else { "" };
-                    let description =
-                        if *q > 0 { format!("{q} failures of {} this month", components[*c]) } else { String::new() };
-                    let line = row(
-                        w.drops.schema("feedback_forms"),
-                        vec![
-                            ("form_id", Cell::Str(form_id.clone())),
-                            ("line_no", Cell::Int(ln as i64 + 1)),
-                            ("station_id", Cell::Str(s.id.clone())),
-                            ("report_month", Cell::Str(months[m].clone())),
-                            ("submitted_at", Cell::Date(submitted)),
-                            ("component", Cell::Code(components[*c])),
-                            ("quantity", Cell::Int(*q)),
-                            ("major_issue", Cell::Bool(*major)),
-                            ("description", Cell::Str(description)),
-                            ("suggestion", Cell::Str(suggestion.into())),
-                        ],
-                    );
-                    w.drops.write(drop, "feedback_forms", &line)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The truth file beside the drops.
-    fn write_truth(&self) -> Result<()> {
-        let opts = self.opts;
-        let months = &self.months;
-        let components = &self.components;
-        let lines = &self.lines;
-        let batches = &self.batches;
-        let base = &self.base;
-        let truth = Truth {
-            about: "qfb generate: the true parameters behind these drops. Not a drop: never put it inside one.",
-            options: opts,
-            months: months.clone(),
-            monthly_hazard: lines
-                .iter()
-                .zip(base)
-                .flat_map(|(l, rates)| {
-                    components.iter().zip(rates).map(|(c, r)| (l.to_string(), c.to_string(), r * DAYS_PER_MONTH))
-                })
-                .collect(),
-            early_life: "hazard(age) = monthly_hazard × batch factor × (1 + exp(-age_days / 45))",
-            batch_sigma: BATCH_SIGMA,
-            non_quality_share: NON_QUALITY_SHARE,
-            batches: batches
-                .iter()
-                .map(|b| BatchTruth {
-                    production_batch: b.id.clone(),
-                    product_line: lines[b.line].to_string(),
-                    units: b.size,
-                    production_date: b.produced.to_string(),
-                    factors: b.factors.iter().map(|f| (f * 1e6).round() / 1e6).collect(),
-                })
-                .collect(),
-            planted: &self.planted,
-        };
-        let path = opts.out.join("truth.json");
-        let json = serde_json::to_vec_pretty(&truth).expect("truth serialises");
-        std::fs::write(&path, json).map_err(write_err(&path))
     }
 }

@@ -35,39 +35,6 @@ pub(super) const NON_QUALITY_CAUSES: &[(&str, f64)] = &[
     ("other", 0.15),
 ];
 
-#[derive(Debug, Serialize)]
-pub(super) struct Truth<'a> {
-    pub(super) about: &'static str,
-    pub(super) options: &'a Options,
-    pub(super) months: Vec<String>,
-    pub(super) monthly_hazard: Vec<(String, String, f64)>,
-    pub(super) early_life: &'static str,
-    pub(super) batch_sigma: f64,
-    pub(super) non_quality_share: f64,
-    pub(super) batches: Vec<BatchTruth>,
-    pub(super) planted: &'a [PlantedTruth],
-}
-
-#[derive(Debug, Serialize)]
-pub(super) struct BatchTruth {
-    pub(super) production_batch: String,
-    pub(super) product_line: String,
-    pub(super) units: u32,
-    pub(super) production_date: String,
-    /// Hazard factor per component, in catalog order (planted included).
-    pub(super) factors: Vec<f64>,
-}
-
-#[derive(Debug, Serialize)]
-pub(super) struct PlantedTruth {
-    pub(super) production_batch: String,
-    pub(super) product_line: String,
-    pub(super) component: String,
-    pub(super) factor: f64,
-    pub(super) production_date: String,
-    pub(super) units: u32,
-}
-
 pub(super) struct Station {
     pub(super) id: String,
     pub(super) region: &'static str,
