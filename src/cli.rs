@@ -74,6 +74,10 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Render the month's HTML report, charts and exports into <out>/reports/YYYY-MM/
     Report(ReportArgs),
+    /// Fit each product line's and component's life distribution (Weibull, Kaplan–Meier) from the lake
+    Life(LifeArgs),
+    /// Fit a Weibull distribution and a Kaplan–Meier curve to a life-data CSV file
+    Fit(FitArgs),
     /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
     Generate(GenerateArgs),
 }
@@ -152,6 +156,41 @@ pub struct AlertsArgs {
     /// Exit 3 when alerts at or above this severity are raised
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Args)]
+pub struct LifeArgs {
+    /// The lake to read
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Output folder; the tables go to <out>/life/month=YYYY-MM/
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Report month [default: the latest load month minus one]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// A CSV with a header: `time,event[,count][,entry]` (exact or right-censored)
+    /// or `start,end[,count][,entry]` (interval-censored)
+    #[arg(value_parser = utf8_path, value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print one JSON object instead of the table
+    #[arg(long)]
+    pub json: bool,
+    /// Two-sided confidence level of the bounds, between 0 and 1
+    #[arg(long, default_value_t = 0.95, value_parser = confidence, value_name = "C")]
+    pub confidence: f64,
+}
+
+/// A confidence level strictly between 0 and 1.
+fn confidence(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(c) if c > 0.0 && c < 1.0 => Ok(c),
+        _ => Err(format!("`{s}` is not a confidence level; give a number between 0 and 1, such as 0.95")),
+    }
 }
 
 #[derive(Debug, Args)]

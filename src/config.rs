@@ -22,7 +22,16 @@ pub struct Config {
     pub windows: Windows,
     pub targets: BTreeMap<String, Target>,
     pub alerts: Alerts,
+    pub life: Life,
     pub limits: Limits,
+}
+
+/// Life-data fits (`[life]`, see `config/defaults.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Life {
+    pub confidence: f64,
+    pub min_failures: u64,
 }
 
 /// How large a workbook qfb agrees to read (`[limits]` of the
@@ -246,6 +255,8 @@ impl Config {
                 return Err(format!("`alerts.age_windows` lists {m} twice"));
             }
         }
+        open_unit("life.confidence", self.life.confidence)?;
+        within("life.min_failures", self.life.min_failures, 2, 1_000_000)?;
         let l = &self.limits;
         within("limits.xlsx_max_rows", l.xlsx_max_rows, 2, 16_777_216)?;
         within("limits.xlsx_max_columns", l.xlsx_max_columns, 1, 16_384)?;

@@ -101,6 +101,10 @@ pub enum Error {
     NonUtf8Name { path: PathBuf },
     #[error("{}", shrink_message(month, tables))]
     Shrink { month: String, tables: Vec<(String, u64, u64)> },
+    #[error("`{}`: {problem}", path.display())]
+    LifeData { path: PathBuf, problem: crate::life::data::DataError },
+    #[error("`{}`: {problem}", path.display())]
+    Fit { path: PathBuf, problem: crate::life::weibull::FitError },
     #[error("lake `{}`: {message}", path.display())]
     Lake { path: PathBuf, message: String },
     #[error("report: {what}: {message}")]

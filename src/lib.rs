@@ -18,6 +18,7 @@ pub mod generate;
 pub mod ingest;
 #[cfg(feature = "engine")]
 pub mod lake;
+pub mod life;
 #[cfg(feature = "engine")]
 pub mod metrics;
 pub mod month;

@@ -14,6 +14,7 @@ use crate::alerts::{self, Alert, Evidence};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::{Lake, Manifest};
+use crate::life::lake::{self as life, BatchCurve, Life};
 use crate::metrics::{self, Inputs, Past, Tables};
 use crate::month::Month;
 use crate::report::{self, data, Lang, RunInfo, Sources};
@@ -165,6 +166,27 @@ impl<'a> MonthRun<'a> {
         Ok(Raised { alerts, evidence })
     }
 
+    /// Fit and write the month's life data (`out/life/month=M/`).
+    pub fn life(&self) -> Result<Life> {
+        let first = Month::new(&self.first_load, None)?;
+        let mut life = life::compute(&self.inputs, &self.month, &first, self.config)?;
+        life::write(&self.out, &self.month, &mut life)?;
+        Ok(life)
+    }
+
+    /// The Kaplan–Meier curve of each batch with a `batch_failure` alert,
+    /// against the rest of its line, for the same component.
+    pub fn batch_curves(&self, raised: &Raised) -> Result<Vec<BatchCurve>> {
+        let first = Month::new(&self.first_load, None)?;
+        let flagged: Vec<(String, String, String)> = raised
+            .alerts
+            .iter()
+            .filter(|a| a.kind == alerts::Kind::BatchFailure)
+            .filter_map(|a| Some((a.product_line.clone()?, a.production_batch.clone()?, a.component.clone()?)))
+            .collect();
+        life::batch_curves(&self.inputs, &self.month, &first, self.config, &flagged)
+    }
+
     /// Render and write the month's report; returns its folder. `history`
     /// as for `alerts`, `report_history_months` of it.
     pub fn report(&self, history: &[Past], raised: &Raised, lang: Lang) -> Result<PathBuf> {
@@ -238,6 +260,11 @@ impl<'a> MonthRun<'a> {
     /// Where the month's metric tables were written.
     pub fn metrics_dir(&self) -> PathBuf {
         self.out.join("metrics").join(format!("month={}", self.month.label))
+    }
+
+    /// Where the month's life data were written.
+    pub fn life_dir(&self) -> PathBuf {
+        self.out.join("life").join(format!("month={}", self.month.label))
     }
 
     /// Where the month's alerts were written.

@@ -18,6 +18,8 @@ mod generate;
 mod ingest;
 #[path = "it/lake.rs"]
 mod lake;
+#[path = "it/life.rs"]
+mod life;
 #[path = "it/metrics.rs"]
 mod metrics;
 #[path = "it/report.rs"]

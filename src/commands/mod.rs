@@ -4,8 +4,10 @@
 //! and everything goes to standard output through `out`.
 
 mod alerts;
+mod fit;
 mod generate;
 mod ingest;
+mod life;
 mod metrics;
 mod report;
 mod run;
@@ -62,6 +64,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Metrics(args) => metrics::run(&ctx, args),
         Command::Alerts(args) => alerts::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
+        Command::Life(args) => life::run(&ctx, args),
+        Command::Fit(args) => fit::run(&ctx, args),
     }
 }
 

@@ -1,0 +1,110 @@
+//! Life data: the Weibull distribution and the Kaplan–Meier curve of a
+//! component's life. `weibull` and `km` are the arithmetic, `data` reads
+//! the files of `qfb fit`, and `summary` is what `qfb fit` reports for one
+//! data set; `lake` (with the engine) builds each product line's and
+//! component's life data from the lake's units and repairs, fits them and
+//! writes `out/life/month=M/`.
+
+pub mod data;
+pub mod km;
+#[cfg(feature = "engine")]
+pub mod lake;
+pub mod weibull;
+
+use serde::Serialize;
+
+use data::LifeData;
+use weibull::{fit, z_two_sided, FitError};
+
+/// `qfb fit --json`: exactly these fields, in this order.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitSummary {
+    pub distribution: &'static str,
+    pub observations: u64,
+    pub failures: u64,
+    pub confidence: f64,
+    pub beta: f64,
+    pub eta: f64,
+    pub beta_se: f64,
+    pub eta_se: f64,
+    pub beta_lower: f64,
+    pub beta_upper: f64,
+    pub eta_lower: f64,
+    pub eta_upper: f64,
+    pub log_likelihood: f64,
+    pub aicc: Option<f64>,
+    pub bic: f64,
+    pub b10: f64,
+    pub mttf: f64,
+    pub kaplan_meier: Option<Vec<KmPoint>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KmPoint {
+    pub time: f64,
+    pub at_risk: u64,
+    pub failures: u64,
+    pub survival: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+/// Fit `data` and summarise it at `confidence` (two-sided, in (0, 1)).
+pub fn summarise(data: &LifeData, confidence: f64) -> Result<FitSummary, FitError> {
+    let f = fit(&data.obs)?;
+    let z = z_two_sided(confidence);
+    let (b, e) = (f.beta_bounds(z), f.eta_bounds(z));
+    let kaplan_meier = data.km_records().map(|records| {
+        km::kaplan_meier(&records, z)
+            .into_iter()
+            .map(|s| KmPoint {
+                time: s.time,
+                at_risk: s.at_risk as u64,
+                failures: s.failures as u64,
+                survival: s.survival,
+                lower: s.lower,
+                upper: s.upper,
+            })
+            .collect()
+    });
+    Ok(FitSummary {
+        distribution: "weibull_2p",
+        observations: f.observations as u64,
+        failures: f.failures as u64,
+        confidence,
+        beta: f.beta,
+        eta: f.eta,
+        beta_se: f.beta_se(),
+        eta_se: f.eta_se(),
+        beta_lower: b.lower,
+        beta_upper: b.upper,
+        eta_lower: e.lower,
+        eta_upper: e.upper,
+        log_likelihood: f.log_likelihood,
+        aicc: f.aicc(),
+        bic: f.bic(),
+        b10: f.b10(),
+        mttf: f.mttf(),
+        kaplan_meier,
+    })
+}
+
+/// What β says about how a component fails, from its interval: early
+/// failures (installation or manufacturing quality) when the whole interval
+/// is below 1, wear-out when it is above 1, random otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    Early,
+    Random,
+    WearOut,
+}
+
+pub fn pattern(beta_lower: f64, beta_upper: f64) -> Pattern {
+    if beta_upper < 1.0 {
+        Pattern::Early
+    } else if beta_lower > 1.0 {
+        Pattern::WearOut
+    } else {
+        Pattern::Random
+    }
+}
