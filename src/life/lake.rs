@@ -13,8 +13,11 @@
 //!   in_service(u), in whole days;
 //! - a unit in service before the lake's first load month enters late, at
 //!   that month's start (left truncation): failures before it were never
-//!   recorded. Its failure before the entry, if one was loaded, is left
-//!   out with the unit, as the truncated likelihood requires.
+//!   recorded. A unit whose first failure came before its entry (a late
+//!   report in the first drop) is left out for that component, as the
+//!   truncated likelihood requires;
+//! - a unit installed after its warranty for the component ended, or whose
+//!   warranty ended before the first load, was never at risk while observed.
 //!
 //! 10M units never become 10M records: units are grouped by (line, entry,
 //! exit) in one polars pass, the few failing units are taken out of their
@@ -110,7 +113,6 @@ fn first_failures(inputs: &Inputs, windows: LazyFrame, month: &Month, config: &C
     failures
         .join(windows, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Inner))
         .with_column((metrics::max2(day_in_service, lit(0i64)) + lit(1i64)).alias("time"))
-        .filter(col("time").gt(col("entry")))
         .select([
             col("product_line"),
             col("production_batch"),
@@ -187,16 +189,22 @@ fn records(
     }
     let mut failed: HashMap<(i64, i64), f64> = HashMap::new();
     for f in failures.iter().filter(|f| failure_in(f)) {
-        let x = exit(f.4, f.5);
-        if f.6 > x {
-            // Installed after this component's warranty had ended: the
-            // unit was never at risk in warranty for it.
+        let (entry, x, time) = (f.3, exit(f.4, f.5), f.6);
+        if x <= entry {
+            // Never at risk in warranty for this component while observed
+            // (its warranty ended before the first load, or before it was
+            // installed): not in any group.
             continue;
         }
-        if let Some(n) = suspended.get_mut(&(f.3, x)) {
+        if let Some(n) = suspended.get_mut(&(entry, x)) {
             *n -= 1.0;
         }
-        *failed.entry((f.3, f.6)).or_default() += 1.0;
+        // A first failure before the unit entered observation takes the
+        // unit out: the truncated likelihood conditions on survival to the
+        // entry, which it did not do.
+        if time > entry && time <= x {
+            *failed.entry((entry, time)).or_default() += 1.0;
+        }
     }
     let mut out: Vec<Record> = suspended
         .into_iter()
@@ -256,7 +264,7 @@ fn fit_one(line: &str, component: &str, recs: &[Record], warranty_days: f64, z: 
     let (fit, note) = if units == 0.0 {
         (None, Some("no units in service".to_string()))
     } else if failures < config.life.min_failures as f64 {
-        (None, Some(format!("{failures} failures: fewer than {} is too few to fit", config.life.min_failures)))
+        (None, Some(format!("{} failures: fewer than {} is too few to fit", failures as u64, config.life.min_failures)))
     } else {
         match fit(&to_obs(recs)) {
             Ok(f) => (Some(f), None),

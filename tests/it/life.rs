@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::workdir::Workdir;
+use polars::prelude::*;
+
+use crate::workdir::*;
 
 fn reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/life")
@@ -159,4 +161,91 @@ fn bad_files_name_the_line_and_column() {
     w.write("ok.csv", "time,event\n5,F\n6,F\n7,S\n");
     let run = w.qfb(&["fit", "ok.csv", "--confidence", "1.5"]).expect(2);
     assert!(run.stderr().contains("not a confidence level"), "{}", run.stderr());
+}
+
+/// `qfb life` on a hand-made lake (first load 2026-03, report month
+/// 2026-09), household compressors (a main part: 36 months) and motors
+/// (24 months). By hand, in days in service:
+/// - U1, in service 2026-04-05, a quality failure on 04-07 10:00 (its
+///   third day) and another later (only the first counts): failure at 3;
+/// - U2, sold 2026-03-10 and never installed, an `installation` repair (not
+///   a failure): suspended at 2026-10-01 − 03-10 = 205;
+/// - U3, in service 2025-01-15, before the first load: enters at 410 days,
+///   fails on 2026-08-20, day 583;
+/// - U4, sold 2023-06-01: its compressor warranty ends 2026-06-01, so the
+///   repair of 2026-07-01 is no failure: enters at 1004, suspended at 1096.
+///   Its motor warranty ended in 2025: not at risk for motors;
+/// - U5 goes into service after September: not at risk;
+/// - U6, in service 2026-02-01 (enters at 28), its compressor failed on
+///   day 15, before it entered: left out for compressors (the truncated
+///   likelihood), a motor suspension at 242.
+#[test]
+fn life_data_from_the_lake_follow_the_rules() {
+    let w = Workdir::new();
+    w.write("qfb.toml", "[life]\nmin_failures = 2\n");
+    w.write(
+        "in/2026-03/units.csv",
+        "serial,model,product_line,production_batch,production_date,sale_date,install_date,station_id\n\
+         U1,M,household,B1,2026-01-01,2026-04-01,2026-04-05,S1\n\
+         U2,M,household,B1,2026-01-01,2026-03-10,,S1\n\
+         U3,M,household,B0,2024-12-01,2025-01-15,,S1\n\
+         U4,M,household,B9,2023-05-01,2023-06-01,,S1\n\
+         U5,M,household,B1,2026-01-01,2026-09-20,2026-10-03,S1\n\
+         U6,M,household,B1,2026-01-01,2026-02-01,,S1\n",
+    );
+    let repairs = "repair_id,serial,station_id,reported_at,component,cause\n";
+    w.write("in/2026-03/repairs.csv", format!("{repairs}R6,U6,S1,2026-02-15 09:00,compressor,quality\n"));
+    w.write(
+        "in/2026-04/repairs.csv",
+        format!("{repairs}R1,U1,S1,2026-04-07 10:00,compressor,quality\nR1b,U1,S1,2026-04-20 10:00,compressor,quality\n"),
+    );
+    w.write(
+        "in/2026-08/repairs.csv",
+        format!("{repairs}R2,U2,S1,2026-06-01 10:00,compressor,installation\nR3,U3,S1,2026-08-20 08:00,compressor,quality\nR4,U4,S1,2026-07-01 08:00,compressor,quality\n"),
+    );
+    w.ingest().expect(0);
+    let run = w.qfb(&["life", "--lake", "lake", "--out", "out", "--month", "2026-09"]).expect(0);
+    assert!(run.stdout().contains("life data written to out/life/month=2026-09"), "{}", run.stdout());
+
+    let read = |t: &str| {
+        let f = std::fs::File::open(w.path(&format!("out/life/month=2026-09/{t}.parquet"))).unwrap();
+        polars::prelude::ParquetReader::new(f).finish().unwrap()
+    };
+    let weibull = read("weibull");
+    let row = |line: &str, comp: &str| {
+        let lines = strs(&weibull, "product_line");
+        let comps = strs(&weibull, "component");
+        (0..weibull.height()).find(|&i| lines[i].as_deref() == Some(line) && comps[i].as_deref() == Some(comp)).unwrap()
+    };
+    let num = |c: &str, i: usize| weibull.column(c).unwrap().f64().unwrap().get(i);
+    let (hc, hm) = (row("household", "compressor"), row("household", "motor"));
+    let units = ints(&weibull, "units");
+    let failures = ints(&weibull, "failures");
+    assert_eq!((units[hc], failures[hc]), (Some(4), Some(2)), "U1–U4 at risk, U1 and U3 fail");
+    assert_eq!((units[hm], failures[hm]), (Some(4), Some(0)), "U1, U2, U3, U6 at risk");
+    assert_eq!(strs(&weibull, "note")[hm].as_deref(), Some("0 failures: fewer than 2 is too few to fit"));
+    assert_eq!(num("beta", hm), None);
+
+    // The same records as a `qfb fit` file give the same fit.
+    w.write("compressor.csv", "time,event,entry\n3,F,0\n205,S,0\n583,F,410\n1096,S,1004\n");
+    let fit: Value = serde_json::from_str(&w.qfb(&["fit", "compressor.csv", "--json"]).expect(0).stdout()).unwrap();
+    for (col, key) in [("beta", "beta"), ("eta_days", "eta"), ("b10_days", "b10"), ("log_likelihood", "log_likelihood")] {
+        let (got, want) = (num(col, hc).unwrap(), fit[key].as_f64().unwrap());
+        assert!((got - want).abs() <= 1e-9 * want.abs(), "{col}: {got} vs {want}");
+    }
+    // Only household units: the all-lines row is the same fit.
+    assert_eq!(num("beta", row("all", "compressor")), num("beta", hc));
+
+    // Kaplan–Meier by hand: at day 3, U1 and U2 are at risk (U3 enters at
+    // 410, U4 at 1004): S = 1/2. At day 583 only U3 is (U2 left at 205).
+    let km = read("kaplan_meier");
+    let km = km
+        .lazy()
+        .filter(col("product_line").eq(lit("household")).and(col("component").eq(lit("compressor"))))
+        .collect()
+        .unwrap();
+    assert_eq!(ints(&km, "day"), vec![Some(3), Some(583)]);
+    assert_eq!(ints(&km, "at_risk"), vec![Some(2), Some(1)]);
+    let s: Vec<f64> = km.column("survival").unwrap().f64().unwrap().into_no_null_iter().collect();
+    assert_eq!(s, vec![0.5, 0.0]);
 }
