@@ -188,8 +188,8 @@ impl<'a> MonthRun<'a> {
     }
 
     /// Render and write the month's report; returns its folder. `history`
-    /// as for `alerts`, `report_history_months` of it.
-    pub fn report(&self, history: &[Past], raised: &Raised, lang: Lang) -> Result<PathBuf> {
+    /// as for `alerts`, `report_history_months` of it; `life` from `life`.
+    pub fn report(&self, history: &[Past], raised: &Raised, life: &Life, lang: Lang) -> Result<PathBuf> {
         // The company KPIs of the months before M, oldest first; a month the
         // lake has no data for is a gap in the chart.
         let mut kpi_history = Vec::new();
@@ -207,6 +207,7 @@ impl<'a> MonthRun<'a> {
         let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month, self.config))?;
         let complaints = collect(data::complaints(&self.inputs, &self.month))?;
         let rejects = collect(data::rejects(&self.inputs))?;
+        let batch_curves = self.batch_curves(raised)?;
 
         let mut digest = Sha256::new();
         for m in &self.manifests {
@@ -239,6 +240,8 @@ impl<'a> MonthRun<'a> {
             rejects: &rejects,
             manifests: &self.manifests,
             config: self.config,
+            life,
+            batch_curves: &batch_curves,
         };
         let built = report::build(&sources, lang, &run)?;
         let dir = report::folder(&self.out, &self.month.label);

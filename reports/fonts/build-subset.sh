@@ -32,7 +32,7 @@ from fontTools.ttLib import TTCollection
 
 source = sys.argv[1]
 text = set(chr(c) for c in range(0x20, 0x7F))
-text |= set("×≤≥σ′–—…·°%‰←↑→↓±≈₀₁₂₃₄₅₆₇₈₉")
+text |= set("×≤≥σβη′–—…·°%‰←↑→↓±≈₀₁₂₃₄₅₆₇₈₉")
 with open("reports/i18n.toml", "rb") as f:
     for entry in tomllib.load(f).values():
         text |= set(entry["zh"])

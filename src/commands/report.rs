@@ -14,7 +14,8 @@ pub fn run(ctx: &Context, args: ReportArgs) -> Result<ExitCode> {
     let run = MonthRun::open(&ctx.config, &ctx.schemas, &args.lake, &args.out, args.month.as_deref())?;
     let history = run.history(report_history_months(&ctx.config))?;
     let raised = run.alerts(&history)?;
-    let dir = run.report(&history, &raised, args.lang.into())?;
+    let life = run.life()?;
+    let dir = run.report(&history, &raised, &life, args.lang.into())?;
     if !ctx.quiet {
         crate::say!("report written to {}", dir.join("index.html").display());
     }

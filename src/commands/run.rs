@@ -27,12 +27,14 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let run = MonthRun::open(&ctx.config, &ctx.schemas, &opts.lake, &args.out, args.month.as_deref())?;
     let history = run.history(report_history_months(&ctx.config))?;
     let raised = run.alerts(&history)?;
-    let report_dir = run.report(&history, &raised, args.lang.into())?;
+    let life = run.life()?;
+    let report_dir = run.report(&history, &raised, &life, args.lang.into())?;
     if !ctx.quiet {
         run.summary(&mut out())?;
         print_alerts(&raised.alerts);
         crate::say!("\nmetrics written to {}", run.metrics_dir().display());
         crate::say!("alerts written to {}", run.alerts_file().display());
+        crate::say!("life data written to {}", run.life_dir().display());
         crate::say!("report written to {}", report_dir.join("index.html").display());
     }
     Ok(exit_code(&raised.alerts, args.fail_on))

@@ -1,9 +1,10 @@
 //! PNG charts, drawn with plotters into an RGB buffer and encoded with the
 //! `png` crate: pure functions from a chart's data to its bytes. Text uses
 //! only the embedded font (`fonts`), so the bytes are the same everywhere.
-//! Two shapes cover every chart of the report: a line chart over labelled
-//! categories (months, months in service) with an optional reference line
-//! and ringed points, and a Pareto chart (bars and their cumulative share).
+//! Two shapes live here: a line chart over labelled categories (months,
+//! months in service) with an optional reference line and ringed points,
+//! and a Pareto chart (bars and their cumulative share). Charts on numeric
+//! axes (life data) are in `xy`, drawn with the same frame and legend.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -62,13 +63,13 @@ pub struct Pareto {
     pub bars: Vec<(String, f64)>,
 }
 
-fn err(what: &str) -> impl Fn(String) -> Error + '_ {
+pub(super) fn err(what: &str) -> impl Fn(String) -> Error + '_ {
     move |message| Error::Report { what: format!("chart `{what}`"), message }
 }
 
 /// Render into an RGB buffer of `size` and encode it as PNG: the title and
 /// legend on top, then `draw` on the plot's area.
-fn render(
+pub(super) fn render(
     title: &str,
     size: (u32, u32),
     legend: &[(String, Key)],
@@ -102,7 +103,7 @@ pub fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> std::result::Result<Vec<u8>
 
 /// A legend entry's key.
 #[derive(Debug, Clone, Copy)]
-enum Key {
+pub(super) enum Key {
     Line(RGBColor, bool),
     Ring,
     Bar(RGBColor),
@@ -148,7 +149,7 @@ fn header<'a>(
     Ok(body)
 }
 
-fn text_style(size: u32) -> TextStyle<'static> {
+pub(super) fn text_style(size: u32) -> TextStyle<'static> {
     (fonts::FAMILY, size).into_font().color(&BLACK)
 }
 
@@ -332,7 +333,7 @@ pub fn pareto(c: &Pareto, size: (u32, u32)) -> Result<Vec<u8>> {
 }
 
 /// A number for an axis: no trailing zeros.
-fn trim(v: f64) -> String {
+pub(super) fn trim(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod pages;
 pub mod table;
 mod text;
+pub mod xy;
 
 use std::path::{Path, PathBuf};
 
@@ -145,6 +146,9 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
                 by_fault_code => shown(&engineering.by_fault_code),
                 batches => shown(&engineering.batches),
                 batch_charts => Value::from(Serde(&engineering.batch_charts)),
+                life_plots => Value::from(Serde(&engineering.life.plots)),
+                life_table => shown(&engineering.life.table),
+                life_batch_charts => Value::from(Serde(&engineering.life.batch_charts)),
                 ..common("components.html", t.get("components_title"))
             },
         )?,
@@ -175,6 +179,8 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         .chain(&engineering.trend_charts)
         .chain(&engineering.pareto_charts)
         .chain(&engineering.batch_charts)
+        .chain(&engineering.life.plots)
+        .chain(&engineering.life.batch_charts)
         .chain(std::iter::once(&quality.load_chart));
     for c in charts {
         files.push((c.file.clone(), c.png.clone()));
@@ -189,6 +195,8 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         &engineering.by_component,
         &engineering.by_fault_code,
         &engineering.batches,
+        &engineering.life.table,
+        &engineering.life.curves,
         &quality.loads,
         &quality.rejects,
         &quality.findings,

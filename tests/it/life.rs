@@ -197,7 +197,9 @@ fn life_data_from_the_lake_follow_the_rules() {
     w.write("in/2026-03/repairs.csv", format!("{repairs}R6,U6,S1,2026-02-15 09:00,compressor,quality\n"));
     w.write(
         "in/2026-04/repairs.csv",
-        format!("{repairs}R1,U1,S1,2026-04-07 10:00,compressor,quality\nR1b,U1,S1,2026-04-20 10:00,compressor,quality\n"),
+        format!(
+            "{repairs}R1,U1,S1,2026-04-07 10:00,compressor,quality\nR1b,U1,S1,2026-04-20 10:00,compressor,quality\n"
+        ),
     );
     w.write(
         "in/2026-08/repairs.csv",
@@ -229,7 +231,8 @@ fn life_data_from_the_lake_follow_the_rules() {
     // The same records as a `qfb fit` file give the same fit.
     w.write("compressor.csv", "time,event,entry\n3,F,0\n205,S,0\n583,F,410\n1096,S,1004\n");
     let fit: Value = serde_json::from_str(&w.qfb(&["fit", "compressor.csv", "--json"]).expect(0).stdout()).unwrap();
-    for (col, key) in [("beta", "beta"), ("eta_days", "eta"), ("b10_days", "b10"), ("log_likelihood", "log_likelihood")] {
+    for (col, key) in [("beta", "beta"), ("eta_days", "eta"), ("b10_days", "b10"), ("log_likelihood", "log_likelihood")]
+    {
         let (got, want) = (num(col, hc).unwrap(), fit[key].as_f64().unwrap());
         assert!((got - want).abs() <= 1e-9 * want.abs(), "{col}: {got} vs {want}");
     }

@@ -1,5 +1,6 @@
 //! The engineers' page: failure rates by component and line, Paretos by
-//! component and fault code, the batches and the alerts' evidence.
+//! component and fault code, the batches and the alerts' evidence, and
+//! the life data (`life`).
 
 use super::*;
 
@@ -20,6 +21,7 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
         by_fault_code,
         batches,
         batch_charts,
+        life: super::life::life_section(src, t)?,
     })
 }
 

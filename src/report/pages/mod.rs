@@ -37,6 +37,9 @@ pub struct Sources<'a> {
     pub rejects: &'a DataFrame,
     pub manifests: &'a [Manifest],
     pub config: &'a Config,
+    pub life: &'a crate::life::lake::Life,
+    /// Flagged batches' Kaplan–Meier curves against the rest of the line.
+    pub batch_curves: &'a [crate::life::lake::BatchCurve],
 }
 
 /// A chart: its file beside the page, its alt text and its PNG bytes.
@@ -97,6 +100,7 @@ pub struct Engineering {
     pub by_fault_code: Table,
     pub batches: Table,
     pub batch_charts: Vec<Chart>,
+    pub life: life::LifeSection,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +125,7 @@ fn target_text(target: f64, direction: &str) -> String {
 }
 
 mod engineering;
+mod life;
 mod quality;
 mod summary;
 mod wording;
