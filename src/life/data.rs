@@ -193,9 +193,6 @@ mod tests {
         let d = parse("start,end,count\n0,1,7\n1,1,1\n2,,998\n").unwrap();
         assert_eq!(d.shape, Shape::Interval);
         assert_eq!(d.km_records(), None);
-        let d = parse("time,event,entry\n5,1,2\n7,0,\n").unwrap();
-        assert_eq!(d.obs[0], Obs { kind: Kind::Exact(5.0), entry: 2.0, count: 1.0 });
-        assert_eq!(d.obs[1].entry, 0.0);
         assert_eq!(
             d.obs,
             vec![
@@ -204,6 +201,9 @@ mod tests {
                 Obs::new(Kind::Right(2.0), 998.0)
             ]
         );
+        let d = parse("time,event,entry\n5,1,2\n7,0,\n").unwrap();
+        assert_eq!(d.obs[0], Obs { kind: Kind::Exact(5.0), entry: 2.0, count: 1.0 });
+        assert_eq!(d.obs[1].entry, 0.0);
     }
 
     #[test]

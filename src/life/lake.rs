@@ -235,26 +235,44 @@ fn to_obs(records: &[Record]) -> Vec<Obs> {
 
 /// Compute the month's life data. `first_load`: the lake's first load month.
 pub fn compute(inputs: &Inputs, month: &Month, first_load: &Month, config: &Config) -> Result<Life> {
+    let started = std::time::Instant::now();
     let windows = metrics::collect(windows(inputs, month, first_load))?.lazy();
     let groups = group_windows(windows.clone(), col("product_line"))?;
     let failures = failure_rows(&metrics::collect(first_failures(inputs, windows, month, config))?)?;
+    tracing::debug!(
+        "life data: {} unit groups, {} failing units in {:?}",
+        groups.rows.len(),
+        failures.len(),
+        started.elapsed()
+    );
     let z = z_two_sided(config.life.confidence);
     let mut lines: Vec<(String, Option<&crate::config::ProductLine>)> =
         config.product_lines.iter().map(|p| (p.code.clone(), Some(p))).collect();
     lines.push((ALL.to_string(), None));
-    let mut fits = Vec::new();
+    // The fits are independent: both cores take a share.
+    let mut jobs = Vec::new();
     for (line, pl) in &lines {
         for c in &config.components {
-            let months = |p: &crate::config::ProductLine| if c.main { p.main_months } else { p.unit_months };
-            let warranty_months = match pl {
-                Some(p) => months(p),
-                None => config.product_lines.iter().map(months).max().unwrap_or(0),
-            };
-            let in_line = |k: &str| pl.is_none() || k == line;
-            let recs = records(&groups, in_line, &failures, |f| in_line(&f.0) && f.2 == c.code, c.main);
-            fits.push(fit_one(line, &c.code, &recs, warranty_months as f64 * DAYS_PER_MONTH, z, config));
+            jobs.push((line.as_str(), *pl, c));
         }
     }
+    let fit_job = |(line, pl, c): &(&str, Option<&crate::config::ProductLine>, &crate::config::Component)| {
+        let months = |p: &crate::config::ProductLine| if c.main { p.main_months } else { p.unit_months };
+        let warranty_months = match pl {
+            Some(p) => months(p),
+            None => config.product_lines.iter().map(months).max().unwrap_or(0),
+        };
+        let in_line = |k: &str| pl.is_none() || k == *line;
+        let recs = records(&groups, in_line, &failures, |f| in_line(&f.0) && f.2 == c.code, c.main);
+        fit_one(line, &c.code, &recs, warranty_months as f64 * DAYS_PER_MONTH, z, config)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let fits: Vec<Fitted> = std::thread::scope(|s| {
+        let handles: Vec<_> = jobs.chunks(chunk).map(|part| s.spawn(|| part.iter().map(fit_job).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a fit thread does not panic")).collect()
+    });
+    tracing::debug!("life data: {} fits in {:?}", fits.len(), started.elapsed());
     Ok(Life { weibull: weibull_frame(&fits, month, config)?, kaplan_meier: km_frame(&fits, month)?, fits })
 }
 

@@ -110,6 +110,46 @@ fn the_sample_report_has_its_pages_charts_and_exports() {
     let first_batch = components.find("<td>H2509-0016</td>").unwrap();
     assert!(components.find("<td>H2501-0011</td>").unwrap() > first_batch);
     assert!(components.contains("alt=\"H2509-0016 &#x2f; Compressor &#x2f; Household: Observed 95,"));
+    // Life data (issue #13): both tables with their columns, a Weibull
+    // probability plot per key component, and the planted batch's
+    // Kaplan–Meier curve dropping away from the rest of its line.
+    let parquet = |t: &str| {
+        let f = std::fs::File::open(w.path(&format!("out/life/month=2026-09/{t}.parquet"))).unwrap();
+        use polars::prelude::SerReader;
+        polars::prelude::ParquetReader::new(f).finish().unwrap()
+    };
+    let names = |df: &polars::prelude::DataFrame| df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let weibull = parquet("weibull");
+    assert_eq!(
+        names(&weibull),
+        [
+            "month", "product_line", "component", "units", "failures", "beta", "beta_lower", "beta_upper",
+            "eta_days", "eta_lower", "eta_upper", "b10_days", "reliability_at_warranty_end",
+            "reliability_at_warranty_end_lower", "reliability_at_warranty_end_upper", "log_likelihood", "note",
+            "provisional"
+        ]
+    );
+    assert_eq!(weibull.height(), 4 * 9, "three lines and `all`, times nine components");
+    let km = parquet("kaplan_meier");
+    assert_eq!(
+        names(&km),
+        ["month", "product_line", "component", "day", "at_risk", "failures", "survival", "lower", "upper", "provisional"]
+    );
+    for c in ["compressor", "four_way_valve", "evaporator", "motor", "controller"] {
+        assert!(attrs(&components, "src").contains(&format!("life-{c}.png")), "{c}");
+    }
+    let alt = attrs(&components, "alt")
+        .into_iter()
+        .find(|a| a.starts_with("H2509-0016 &#x2f; Compressor &#x2f; Household: H2509-0016 "))
+        .expect("the planted batch's curve");
+    let shares: Vec<f64> = alt
+        .split(' ')
+        .filter_map(|word| word.trim_end_matches(',').strip_suffix('%'))
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(alt.contains("Rest of the line"), "{alt}");
+    assert!(shares[0] < shares[1] - 3.0, "the batch's survival falls well below the rest's: {alt}");
+    assert!(components.contains("Early failures (β &lt; 1)"), "the table says what β means");
     // The planted bad rows, with their reasons.
     for bad in ["flux_capacitor", "gremlins", "2026-02-30", "carrier pigeon", "duplicate key, superseded by line 3"] {
         assert!(quality.contains(bad), "{bad}");
@@ -166,6 +206,9 @@ fn the_chinese_report_uses_the_contract_names() {
         assert!(index.contains(word), "{word}");
     }
     assert!(components.contains("四通阀") && components.contains("每千台月故障台数"));
+    for word in ["寿命数据", "威布尔概率图", "各产品系列与部件的威布尔拟合", "早期失效（β &lt; 1）", "同系列其他批次"] {
+        assert!(components.contains(word), "{word}");
+    }
     // The charts are drawn in Chinese: other bytes than the English ones.
     let zh = std::fs::read(w.path(&format!("{MONTH_DIR}/kpi-satisfaction.png"))).unwrap();
     w.qfb(&["report", "--lake", "out/lake", "--out", "out"]).expect(0);
