@@ -176,15 +176,15 @@ impl<'a> MonthRun<'a> {
 
     /// The Kaplan–Meier curve of each batch with a `batch_failure` alert,
     /// against the rest of its line, for the same component.
-    pub fn batch_curves(&self, raised: &Raised) -> Result<Vec<BatchCurve>> {
-        let first = Month::new(&self.first_load, None)?;
+    fn batch_curves(&self, raised: &Raised, life: &Life) -> Result<Vec<BatchCurve>> {
         let flagged: Vec<(String, String, String)> = raised
             .alerts
             .iter()
             .filter(|a| a.kind == alerts::Kind::BatchFailure)
             .filter_map(|a| Some((a.product_line.clone()?, a.production_batch.clone()?, a.component.clone()?)))
             .collect();
-        life::batch_curves(&self.inputs, &self.month, &first, self.config, &flagged)
+        let first = Month::new(&self.first_load, None)?;
+        life.batch_curves(&self.inputs, &self.month, &first, &flagged)
     }
 
     /// Render and write the month's report; returns its folder. `history`
@@ -207,7 +207,7 @@ impl<'a> MonthRun<'a> {
         let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month, self.config))?;
         let complaints = collect(data::complaints(&self.inputs, &self.month))?;
         let rejects = collect(data::rejects(&self.inputs))?;
-        let batch_curves = self.batch_curves(raised)?;
+        let batch_curves = self.batch_curves(raised, life)?;
 
         let mut digest = Sha256::new();
         for m in &self.manifests {

@@ -61,6 +61,11 @@ pub struct Life {
     pub weibull: DataFrame,
     pub kaplan_meier: DataFrame,
     pub fits: Vec<Fitted>,
+    /// The failing units the fits were made from, for the flagged
+    /// batches' curves.
+    failures: Vec<FailureRow>,
+    confidence: f64,
+    components: Vec<(String, bool)>,
 }
 
 impl Life {
@@ -124,8 +129,9 @@ fn first_failures(inputs: &Inputs, windows: LazyFrame, month: &Month, config: &C
         ])
 }
 
-/// Units grouped by line (and batch, when `by_batch` names one) and
-/// window: `(key, entry, exit_main, exit_unit, n)`.
+/// Units grouped by a key (the line, or batch against the rest of its
+/// line) and window: `(key, entry, exit_main, exit_unit, n)`. Tens of
+/// thousands of rows at 10M units; by line and batch it would be millions.
 struct Groups {
     rows: Vec<(String, i64, i64, i64, f64)>,
 }
@@ -148,6 +154,8 @@ fn group_windows(windows: LazyFrame, key: Expr) -> Result<Groups> {
             rows.push((k.to_string(), e, m, u, c));
         }
     }
+    // A fixed order: the fits' sums must not depend on hash order.
+    rows.sort_by(|a, b| (&a.0, a.1, a.2, a.3).cmp(&(&b.0, b.1, b.2, b.3)));
     Ok(Groups { rows })
 }
 
@@ -167,12 +175,13 @@ fn failure_rows(df: &DataFrame) -> Result<Vec<FailureRow>> {
             out.push((l.to_string(), b.to_string(), c.to_string(), e, m, u, t));
         }
     }
+    out.sort_unstable();
     Ok(out)
 }
 
-/// The life records of the units in `groups` selected by `unit_in`, for
-/// one component, with the failures selected by `failure_in` taken out of
-/// their groups and added as events.
+/// The life records of the units in `groups` whose key `unit_in` selects,
+/// for one component, with the failures selected by `failure_in` taken out
+/// of their groups and added as events.
 fn records(
     groups: &Groups,
     unit_in: impl Fn(&str) -> bool,
@@ -269,11 +278,19 @@ pub fn compute(inputs: &Inputs, month: &Month, first_load: &Month, config: &Conf
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = jobs.len().div_ceil(threads).max(1);
     let fits: Vec<Fitted> = std::thread::scope(|s| {
-        let handles: Vec<_> = jobs.chunks(chunk).map(|part| s.spawn(|| part.iter().map(fit_job).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> =
+            jobs.chunks(chunk).map(|part| s.spawn(|| part.iter().map(fit_job).collect::<Vec<_>>())).collect();
         handles.into_iter().flat_map(|h| h.join().expect("a fit thread does not panic")).collect()
     });
     tracing::debug!("life data: {} fits in {:?}", fits.len(), started.elapsed());
-    Ok(Life { weibull: weibull_frame(&fits, month, config)?, kaplan_meier: km_frame(&fits, month)?, fits })
+    Ok(Life {
+        weibull: weibull_frame(&fits, month, config)?,
+        kaplan_meier: km_frame(&fits, month)?,
+        fits,
+        failures,
+        confidence: config.life.confidence,
+        components: config.components.iter().map(|c| (c.code.clone(), c.main)).collect(),
+    })
 }
 
 fn fit_one(line: &str, component: &str, recs: &[Record], warranty_days: f64, z: f64, config: &Config) -> Fitted {
@@ -357,46 +374,47 @@ fn km_frame(fits: &[Fitted], month: &Month) -> PolarsResult<DataFrame> {
     DataFrame::new(n, columns)
 }
 
-/// The Kaplan–Meier curves of flagged batches, `(line, batch, component)`,
-/// each against the rest of its line.
-pub fn batch_curves(
-    inputs: &Inputs,
-    month: &Month,
-    first_load: &Month,
-    config: &Config,
-    flagged: &[(String, String, String)],
-) -> Result<Vec<BatchCurve>> {
-    if flagged.is_empty() {
-        return Ok(Vec::new());
+impl Life {
+    /// The Kaplan–Meier curves of flagged batches, `(line, batch,
+    /// component)`, each against the rest of its line: one grouping of the
+    /// line's units per batch; the failing units are the fits' own.
+    pub fn batch_curves(
+        &self,
+        inputs: &Inputs,
+        month: &Month,
+        first_load: &Month,
+        flagged: &[(String, String, String)],
+    ) -> Result<Vec<BatchCurve>> {
+        if flagged.is_empty() {
+            return Ok(Vec::new());
+        }
+        let z = z_two_sided(self.confidence);
+        let windows = windows(inputs, month, first_load);
+        let mut curves = Vec::new();
+        for (line, batch, component) in flagged {
+            let main = self.components.iter().any(|(c, m)| c == component && *m);
+            let key = when(col("production_batch").eq(lit(batch.clone()))).then(lit("batch")).otherwise(lit("rest"));
+            let groups = group_windows(windows.clone().filter(col("product_line").eq(lit(line.clone()))), key)?;
+            let of = |in_batch: bool| {
+                let recs = records(
+                    &groups,
+                    |k| (k == "batch") == in_batch,
+                    &self.failures,
+                    |f| &f.0 == line && &f.2 == component && (&f.1 == batch) == in_batch,
+                    main,
+                );
+                kaplan_meier(&recs, z)
+            };
+            curves.push(BatchCurve {
+                product_line: line.clone(),
+                production_batch: batch.clone(),
+                component: component.clone(),
+                batch: of(true),
+                rest: of(false),
+            });
+        }
+        Ok(curves)
     }
-    let z = z_two_sided(config.life.confidence);
-    let windows = metrics::collect(windows(inputs, month, first_load))?.lazy();
-    let failures = failure_rows(&metrics::collect(first_failures(inputs, windows.clone(), month, config))?)?;
-    let mut curves = Vec::new();
-    for (line, batch, component) in flagged {
-        let main = config.components.iter().any(|c| &c.code == component && c.main);
-        // Units of the line, keyed by whether they are of the batch.
-        let key = when(col("production_batch").eq(lit(batch.clone()))).then(lit("batch")).otherwise(lit("rest"));
-        let groups = group_windows(windows.clone().filter(col("product_line").eq(lit(line.clone()))), key)?;
-        let of = |in_batch: bool| {
-            let recs = records(
-                &groups,
-                |k| (k == "batch") == in_batch,
-                &failures,
-                |f| &f.0 == line && &f.2 == component && (&f.1 == batch) == in_batch,
-                main,
-            );
-            kaplan_meier(&recs, z)
-        };
-        curves.push(BatchCurve {
-            product_line: line.clone(),
-            production_batch: batch.clone(),
-            component: component.clone(),
-            batch: of(true),
-            rest: of(false),
-        });
-    }
-    Ok(curves)
 }
 
 /// Write the tables to `<out>/life/month=M/`, each file atomically.

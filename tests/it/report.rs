@@ -118,14 +118,29 @@ fn the_sample_report_has_its_pages_charts_and_exports() {
         use polars::prelude::SerReader;
         polars::prelude::ParquetReader::new(f).finish().unwrap()
     };
-    let names = |df: &polars::prelude::DataFrame| df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let names =
+        |df: &polars::prelude::DataFrame| df.get_column_names().iter().map(|c| c.to_string()).collect::<Vec<_>>();
     let weibull = parquet("weibull");
     assert_eq!(
         names(&weibull),
         [
-            "month", "product_line", "component", "units", "failures", "beta", "beta_lower", "beta_upper",
-            "eta_days", "eta_lower", "eta_upper", "b10_days", "reliability_at_warranty_end",
-            "reliability_at_warranty_end_lower", "reliability_at_warranty_end_upper", "log_likelihood", "note",
+            "month",
+            "product_line",
+            "component",
+            "units",
+            "failures",
+            "beta",
+            "beta_lower",
+            "beta_upper",
+            "eta_days",
+            "eta_lower",
+            "eta_upper",
+            "b10_days",
+            "reliability_at_warranty_end",
+            "reliability_at_warranty_end_lower",
+            "reliability_at_warranty_end_upper",
+            "log_likelihood",
+            "note",
             "provisional"
         ]
     );
@@ -133,7 +148,18 @@ fn the_sample_report_has_its_pages_charts_and_exports() {
     let km = parquet("kaplan_meier");
     assert_eq!(
         names(&km),
-        ["month", "product_line", "component", "day", "at_risk", "failures", "survival", "lower", "upper", "provisional"]
+        [
+            "month",
+            "product_line",
+            "component",
+            "day",
+            "at_risk",
+            "failures",
+            "survival",
+            "lower",
+            "upper",
+            "provisional"
+        ]
     );
     for c in ["compressor", "four_way_valve", "evaporator", "motor", "controller"] {
         assert!(attrs(&components, "src").contains(&format!("life-{c}.png")), "{c}");
@@ -206,7 +232,8 @@ fn the_chinese_report_uses_the_contract_names() {
         assert!(index.contains(word), "{word}");
     }
     assert!(components.contains("四通阀") && components.contains("每千台月故障台数"));
-    for word in ["寿命数据", "威布尔概率图", "各产品系列与部件的威布尔拟合", "早期失效（β &lt; 1）", "同系列其他批次"] {
+    for word in ["寿命数据", "威布尔概率图", "各产品系列与部件的威布尔拟合", "早期失效（β &lt; 1）", "同系列其他批次"]
+    {
         assert!(components.contains(word), "{word}");
     }
     // The charts are drawn in Chinese: other bytes than the English ones.
