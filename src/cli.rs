@@ -183,6 +183,13 @@ pub struct FitArgs {
     /// Two-sided confidence level of the bounds, between 0 and 1
     #[arg(long, default_value_t = 0.95, value_parser = confidence, value_name = "C")]
     pub confidence: f64,
+    /// Predict the failures of the suspended units over K periods (one
+    /// period is one unit of the file's time)
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub forecast_months: Option<u32>,
+    /// With --forecast-months: N new units start at the beginning of each period
+    #[arg(long, value_name = "N", default_value_t = 0.0, requires = "forecast_months")]
+    pub future_units: f64,
 }
 
 /// A confidence level strictly between 0 and 1.

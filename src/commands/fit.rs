@@ -1,12 +1,14 @@
-//! `qfb fit FILE [--json] [--confidence C]`: a Weibull fit and a
-//! Kaplan–Meier curve of one life-data file, for an engineer's own data.
+//! `qfb fit FILE [--json] [--confidence C] [--forecast-months K]
+//! [--future-units N]`: a Weibull fit and a Kaplan–Meier curve of one
+//! life-data file, for an engineer's own data, and the failures its
+//! suspended units will bring.
 
 use std::process::ExitCode;
 
 use crate::cli::FitArgs;
 use crate::commands::Context;
 use crate::error::{read_err, Error, Result};
-use crate::life::{self, data, pattern, FitSummary, Pattern};
+use crate::life::{self, data, pattern, FitSummary, ForecastAsk, Pattern};
 
 /// Kaplan–Meier rows the table shows; `--json` has them all.
 const KM_ROWS: usize = 40;
@@ -14,8 +16,12 @@ const KM_ROWS: usize = 40;
 pub fn run(_ctx: &Context, args: FitArgs) -> Result<ExitCode> {
     let text = std::fs::read_to_string(&args.file).map_err(read_err(&args.file))?;
     let data = data::parse(&text).map_err(|problem| Error::LifeData { path: args.file.clone(), problem })?;
-    let fit =
-        life::summarise(&data, args.confidence).map_err(|problem| Error::Fit { path: args.file.clone(), problem })?;
+    if !(args.future_units.is_finite() && args.future_units >= 0.0) {
+        return Err(Error::Usage(format!("--future-units must be 0 or more, not {}", args.future_units)));
+    }
+    let ask = args.forecast_months.map(|periods| ForecastAsk { periods, new_units: args.future_units });
+    let fit = life::summarise(&data, args.confidence, ask)
+        .map_err(|problem| Error::Fit { path: args.file.clone(), problem })?;
     if args.json {
         let json = serde_json::to_string_pretty(&fit).expect("a fit serialises");
         crate::say!("{json}");
@@ -55,6 +61,13 @@ fn print_table(file: &str, f: &FitSummary) {
         Pattern::Random => "beta not distinguishable from 1: random failures",
     };
     crate::say!("{meaning}");
+    if let Some(forecast) = &f.forecast {
+        crate::say!("\nPredicted failures, cumulative ({pct}% Poisson interval)");
+        crate::say!("{:>12}{:>14}{:>14}{:>14}", "ahead", "expected", "lower", "upper");
+        for p in forecast {
+            crate::say!("{:>12}{:>14.4}{:>14.4}{:>14.4}", p.month_ahead, p.expected, p.lower, p.upper);
+        }
+    }
     if let Some(km) = &f.kaplan_meier {
         crate::say!("\nKaplan–Meier ({} failure times; Greenwood bounds on the log(-log) scale)", km.len());
         crate::say!(

@@ -46,6 +46,11 @@ pub struct LifeData {
 }
 
 impl LifeData {
+    /// The units still at risk: each suspension's (time, count).
+    pub fn at_risk(&self) -> Vec<(f64, f64)> {
+        self.obs.iter().filter_map(|o| if let Kind::Right(t) = o.kind { Some((t, o.count)) } else { None }).collect()
+    }
+
     /// The records for Kaplan–Meier: only exact and right-censored data
     /// have a product-limit estimate.
     pub fn km_records(&self) -> Option<Vec<Record>> {

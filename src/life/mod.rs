@@ -9,6 +9,7 @@ pub mod data;
 pub mod km;
 #[cfg(feature = "engine")]
 pub mod lake;
+pub mod predict;
 pub mod weibull;
 
 use serde::Serialize;
@@ -37,6 +38,16 @@ pub struct FitSummary {
     pub b10: f64,
     pub mttf: f64,
     pub kaplan_meier: Option<Vec<KmPoint>>,
+    /// With `--forecast-months`: cumulative predicted failures per period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Vec<predict::Predicted>>,
+}
+
+/// What `qfb fit --forecast-months K --future-units N` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct ForecastAsk {
+    pub periods: u32,
+    pub new_units: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,8 +60,9 @@ pub struct KmPoint {
     pub upper: Option<f64>,
 }
 
-/// Fit `data` and summarise it at `confidence` (two-sided, in (0, 1)).
-pub fn summarise(data: &LifeData, confidence: f64) -> Result<FitSummary, FitError> {
+/// Fit `data` and summarise it at `confidence` (two-sided, in (0, 1)),
+/// with the predicted failures of its suspended units when asked.
+pub fn summarise(data: &LifeData, confidence: f64, forecast: Option<ForecastAsk>) -> Result<FitSummary, FitError> {
     let f = fit(&data.obs)?;
     let z = z_two_sided(confidence);
     let (b, e) = (f.beta_bounds(z), f.eta_bounds(z));
@@ -86,6 +98,7 @@ pub fn summarise(data: &LifeData, confidence: f64) -> Result<FitSummary, FitErro
         b10: f.b10(),
         mttf: f.mttf(),
         kaplan_meier,
+        forecast: forecast.map(|ask| predict::predict(&f, &data.at_risk(), ask.periods, ask.new_units, confidence)),
     })
 }
 

@@ -252,3 +252,28 @@ fn life_data_from_the_lake_follow_the_rules() {
     let s: Vec<f64> = km.column("survival").unwrap().f64().unwrap().into_no_null_iter().collect();
     assert_eq!(s, vec![0.5, 0.0]);
 }
+
+/// Minitab's "CompressorFailures" warranty prediction (issue #14): the
+/// cumulative predicted failures with 1000 new units a month, and their
+/// 95% Poisson intervals, to 1e-4.
+#[test]
+fn fit_forecast_matches_minitab() {
+    let got = fit_json("interval_compressor.csv", &["--forecast-months", "5", "--future-units", "1000"]);
+    let minitab = [
+        (13.1073, 7.0000, 22.3660),
+        (27.4930, 18.1933, 39.8678),
+        (43.1798, 31.2722, 58.1271),
+        (60.1892, 45.9516, 77.4449),
+        (78.5416, 62.1373, 97.9488),
+    ];
+    let rows = got["forecast"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    for (i, (r, (e, lo, hi))) in rows.iter().zip(minitab).enumerate() {
+        assert_eq!(r["month_ahead"], i as u64 + 1);
+        for (k, want) in [("expected", e), ("lower", lo), ("upper", hi)] {
+            assert!((r[k].as_f64().unwrap() - want).abs() < 1e-4, "{k} {i}: {r}");
+        }
+    }
+    // Without the flag, no forecast field: the fields stay exactly those of #13.
+    assert!(fit_json("interval_compressor.csv", &[]).get("forecast").is_none());
+}
