@@ -23,7 +23,16 @@ pub struct Config {
     pub targets: BTreeMap<String, Target>,
     pub alerts: Alerts,
     pub life: Life,
+    pub forecast: Forecast,
     pub limits: Limits,
+}
+
+/// The warranty forecast (`[forecast]`, see `config/defaults.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Forecast {
+    pub horizon: u32,
+    pub interval: f64,
 }
 
 /// Life-data fits (`[life]`, see `config/defaults.toml`).
@@ -257,6 +266,8 @@ impl Config {
         }
         open_unit("life.confidence", self.life.confidence)?;
         within("life.min_failures", self.life.min_failures, 2, 1_000_000)?;
+        within("forecast.horizon", self.forecast.horizon, 1, 60)?;
+        open_unit("forecast.interval", self.forecast.interval)?;
         let l = &self.limits;
         within("limits.xlsx_max_rows", l.xlsx_max_rows, 2, 16_777_216)?;
         within("limits.xlsx_max_columns", l.xlsx_max_columns, 1, 16_384)?;

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::{Lake, Manifest};
 use crate::life::lake::{self as life, BatchCurve, Life};
+use crate::life::{forecast, Outputs};
 use crate::metrics::{self, Inputs, Past, Tables};
 use crate::month::Month;
 use crate::report::{self, data, Lang, RunInfo, Sources};
@@ -166,12 +167,16 @@ impl<'a> MonthRun<'a> {
         Ok(Raised { alerts, evidence })
     }
 
-    /// Fit and write the month's life data (`out/life/month=M/`).
-    pub fn life(&self) -> Result<Life> {
+    /// Fit the month's life data, forecast its warranty claims, and write
+    /// both (`out/life/month=M/`).
+    pub fn life(&self) -> Result<Outputs> {
         let first = Month::new(&self.first_load, None)?;
-        let mut life = life::compute(&self.inputs, &self.month, &first, self.config)?;
-        life::write(&self.out, &self.month, &mut life)?;
-        Ok(life)
+        let life = life::compute(&self.inputs, &self.month, &first, self.config)?;
+        let forecast =
+            forecast::compute(&self.lake, self.schemas, &self.inputs, &self.month, &first, &life, self.config)?;
+        let mut outputs = Outputs { life, forecast };
+        outputs.write(&self.out, &self.month)?;
+        Ok(outputs)
     }
 
     /// The Kaplan–Meier curve of each batch with a `batch_failure` alert,
@@ -189,7 +194,7 @@ impl<'a> MonthRun<'a> {
 
     /// Render and write the month's report; returns its folder. `history`
     /// as for `alerts`, `report_history_months` of it; `life` from `life`.
-    pub fn report(&self, history: &[Past], raised: &Raised, life: &Life, lang: Lang) -> Result<PathBuf> {
+    pub fn report(&self, history: &[Past], raised: &Raised, life: &Outputs, lang: Lang) -> Result<PathBuf> {
         // The company KPIs of the months before M, oldest first; a month the
         // lake has no data for is a gap in the chart.
         let mut kpi_history = Vec::new();
@@ -207,7 +212,7 @@ impl<'a> MonthRun<'a> {
         let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month, self.config))?;
         let complaints = collect(data::complaints(&self.inputs, &self.month))?;
         let rejects = collect(data::rejects(&self.inputs))?;
-        let batch_curves = self.batch_curves(raised, life)?;
+        let batch_curves = self.batch_curves(raised, &life.life)?;
 
         let mut digest = Sha256::new();
         for m in &self.manifests {
@@ -240,7 +245,8 @@ impl<'a> MonthRun<'a> {
             rejects: &rejects,
             manifests: &self.manifests,
             config: self.config,
-            life,
+            life: &life.life,
+            forecast: &life.forecast,
             batch_curves: &batch_curves,
         };
         let built = report::build(&sources, lang, &run)?;

@@ -12,6 +12,8 @@ mod adversarial_xlsx;
 mod alerts;
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/forecast.rs"]
+mod forecast;
 #[path = "it/generate.rs"]
 mod generate;
 #[path = "it/ingest.rs"]

@@ -25,7 +25,6 @@
 //! groups.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use polars::prelude::*;
 
@@ -415,15 +414,4 @@ impl Life {
         }
         Ok(curves)
     }
-}
-
-/// Write the tables to `<out>/life/month=M/`, each file atomically.
-pub fn write(out: &Path, month: &Month, life: &mut Life) -> Result<()> {
-    let dir = out.join("life").join(format!("month={}", month.label));
-    crate::lake::remove_leftovers(&dir);
-    for (name, df) in [("weibull", &mut life.weibull), ("kaplan_meier", &mut life.kaplan_meier)] {
-        let path = dir.join(format!("{name}.parquet"));
-        crate::lake::write_atomic(&path, &crate::lake::frame::parquet_bytes(df)?)?;
-    }
-    Ok(())
 }

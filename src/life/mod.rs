@@ -1,11 +1,15 @@
 //! Life data: the Weibull distribution and the Kaplan–Meier curve of a
-//! component's life. `weibull` and `km` are the arithmetic, `data` reads
-//! the files of `qfb fit`, and `summary` is what `qfb fit` reports for one
-//! data set; `lake` (with the engine) builds each product line's and
-//! component's life data from the lake's units and repairs, fits them and
-//! writes `out/life/month=M/`.
+//! component's life, and the warranty claims the units sold will bring.
+//! `weibull`, `km`, `predict` and `claims` are the arithmetic, `data`
+//! reads the files of `qfb fit`, and `summarise` is what `qfb fit` reports
+//! for one data set. With the engine, `lake` builds each product line's
+//! and component's life data from the lake and fits them, `forecast`
+//! forecasts their claims, and `Outputs` writes `out/life/month=M/`.
 
+pub mod claims;
 pub mod data;
+#[cfg(feature = "engine")]
+pub mod forecast;
 pub mod km;
 #[cfg(feature = "engine")]
 pub mod lake;
@@ -13,6 +17,39 @@ pub mod predict;
 pub mod weibull;
 
 use serde::Serialize;
+
+/// Everything `qfb life` makes for a month: the fits and curves, and the
+/// forecast built on them.
+#[cfg(feature = "engine")]
+pub struct Outputs {
+    pub life: lake::Life,
+    pub forecast: forecast::Forecast,
+}
+
+#[cfg(feature = "engine")]
+impl Outputs {
+    /// Write the five tables to `<out>/life/month=M/`, each atomically.
+    pub fn write(&mut self, out: &std::path::Path, month: &crate::month::Month) -> crate::error::Result<()> {
+        let dir = out.join("life").join(format!("month={}", month.label));
+        crate::lake::remove_leftovers(&dir);
+        for (name, df) in [
+            ("weibull", &mut self.life.weibull),
+            ("kaplan_meier", &mut self.life.kaplan_meier),
+            ("forecast", &mut self.forecast.forecast),
+            ("nevada", &mut self.forecast.nevada),
+            ("forecast_backtest", &mut self.forecast.backtest),
+        ] {
+            let path = dir.join(format!("{name}.parquet"));
+            crate::lake::write_atomic(&path, &crate::lake::frame::parquet_bytes(df)?)?;
+        }
+        Ok(())
+    }
+
+    pub fn summary_line(&self) -> String {
+        let total: f64 = self.forecast.cells.iter().filter(|c| c.product_line == "all").map(|c| c.mean).sum();
+        format!("{}; forecast: {total:.0} covered claims expected over the horizon", self.life.summary_line())
+    }
+}
 
 use data::LifeData;
 use weibull::{fit, z_two_sided, FitError};

@@ -38,6 +38,7 @@ pub struct Sources<'a> {
     pub manifests: &'a [Manifest],
     pub config: &'a Config,
     pub life: &'a crate::life::lake::Life,
+    pub forecast: &'a crate::life::forecast::Forecast,
     /// Flagged batches' Kaplan–Meier curves against the rest of the line.
     pub batch_curves: &'a [crate::life::lake::BatchCurve],
 }
