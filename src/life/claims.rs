@@ -238,9 +238,16 @@ mod tests {
         assert_eq!(rates.dispersion, 1.0);
         let (m13, v13) = expected(&cohorts, &rates, 13);
         assert!((m13 - 75.0).abs() < 1e-9, "{m13}");
-        // Variance: 75 (Poisson) + 2000²·(0.02/1000) (age 2's estimate) +
-        // 1000²·(0.035²/245) (the pooled rate's).
-        let want = 75.0 + 2000.0 * 2000.0 * 0.02 / 1000.0 + 1000.0 * 1000.0 * 0.035 * 0.035 / 245.0;
+        // Each cohort saw what the rates expect of it (A: 95 of 95, B: 150 of
+        // 150), so both credibility factors are 1. Variance: 75 (Poisson) +
+        // 2000²·(0.02/1000) (age 2's estimate) + 1000²·(0.035²/245) (the
+        // pooled rate's) + each cohort's factor, 35²/(95 + 20) + 40²/(150 + 20).
+        assert_eq!(rates.cohort[&10], (1.0, 1.0 / 115.0));
+        let want = 75.0
+            + 2000.0 * 2000.0 * 0.02 / 1000.0
+            + 1000.0 * 1000.0 * 0.035 * 0.035 / 245.0
+            + 35.0 * 35.0 / 115.0
+            + 40.0 * 40.0 / 170.0;
         assert!((v13 - want).abs() < 1e-9, "{v13} vs {want}");
         assert!((expected(&cohorts, &rates, 14).0 - 35.0).abs() < 1e-9, "B left its warranty");
         assert_eq!(in_warranty(&cohorts, 13), 3000.0);
@@ -261,6 +268,22 @@ mod tests {
         let rates = estimate(&cohorts, &claims, 10, 11, 30, Some(&h));
         assert_eq!(&rates.observed[..3], &[true, true, false]);
         assert!((rates.rate[5] - 0.162).abs() < 1e-12, "{}", rates.rate[5]);
+    }
+
+    /// A cohort that claimed more than its share keeps most of it: cohort 1
+    /// saw 40 claims where the age rates expect 1000·(40/3000 + 30/2000) =
+    /// 28.3, so its factor is (40 + 20) / (28.3 + 20) = 1.24.
+    #[test]
+    fn a_bad_cohort_stays_bad() {
+        let cohorts = [c(0, 100, 1000.0), c(1, 100, 1000.0), c(2, 100, 1000.0)];
+        // Ages 0–1 at 0.01 for cohorts 0 and 2; cohort 1 claims double.
+        let claims = [k(0, 0, 10.0), k(0, 1, 10.0), k(1, 1, 20.0), k(1, 2, 20.0), k(2, 2, 10.0)];
+        let rates = estimate(&cohorts, &claims, 0, 2, 10, None);
+        // Rates: age 0 = 40 / 3000, age 1 = 30 / 2000.
+        let expected_1 = 1000.0 * (40.0 / 3000.0 + 30.0 / 2000.0);
+        let z = rates.cohort[&1].0;
+        assert!((z - (40.0 + PRIOR_CLAIMS) / (expected_1 + PRIOR_CLAIMS)).abs() < 1e-12, "{z}");
+        assert!(z > 1.2);
     }
 
     /// Month-to-month swings beyond Poisson widen the interval: φ > 1.

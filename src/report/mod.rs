@@ -128,6 +128,9 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
                 kpi_history => shown(&summary.kpi_history),
                 alerts => shown(&summary.alerts),
                 league => shown(&summary.league),
+                forecast_periods => Value::from(Serde(&summary.forecast.periods)),
+                forecast_charts => Value::from(Serde(&summary.forecast.charts)),
+                forecast_backtest => shown(&summary.forecast.backtest),
                 ..common("index.html", t.get("summary_title"))
             },
         )?,
@@ -149,6 +152,9 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
                 life_plots => Value::from(Serde(&engineering.life.plots)),
                 life_table => shown(&engineering.life.table),
                 life_batch_charts => Value::from(Serde(&engineering.life.batch_charts)),
+                nevada_charts => Value::from(Serde(&engineering.forecast.nevada_charts)),
+                nevada_view => shown(&engineering.forecast.nevada_view),
+                key_forecast => shown(&engineering.forecast.key_forecast),
                 ..common("components.html", t.get("components_title"))
             },
         )?,
@@ -175,12 +181,14 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
     let charts = summary
         .kpi_charts
         .iter()
+        .chain(&summary.forecast.charts)
         .chain(engineering.rate_groups.iter().flat_map(|g| g.charts.iter()))
         .chain(&engineering.trend_charts)
         .chain(&engineering.pareto_charts)
         .chain(&engineering.batch_charts)
         .chain(&engineering.life.plots)
         .chain(&engineering.life.batch_charts)
+        .chain(&engineering.forecast.nevada_charts)
         .chain(std::iter::once(&quality.load_chart));
     for c in charts {
         files.push((c.file.clone(), c.png.clone()));
@@ -190,6 +198,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         &summary.kpi_history,
         &summary.alerts,
         &summary.league,
+        &summary.forecast.backtest,
         &engineering.rates,
         &engineering.trend_points,
         &engineering.by_component,
@@ -197,6 +206,10 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         &engineering.batches,
         &engineering.life.table,
         &engineering.life.curves,
+        &engineering.forecast.nevada_view,
+        &engineering.forecast.nevada,
+        &engineering.forecast.key_forecast,
+        &engineering.forecast.forecast,
         &quality.loads,
         &quality.rejects,
         &quality.findings,

@@ -1,8 +1,9 @@
 //! Charts on numeric axes, for life data: the Weibull probability plot
 //! (days in service on a log axis against ln(−ln(1−F)), "Weibull paper",
-//! on which a Weibull distribution is a straight line of slope β) and
-//! survival curves (Kaplan–Meier steps). Same frame, font and legend as
-//! `charts`; pure functions from data to PNG bytes.
+//! on which a Weibull distribution is a straight line of slope β),
+//! survival curves (Kaplan–Meier steps), and the Nevada heat map (sale
+//! month × claim month). Same frame, font and legend as `charts`; pure
+//! functions from data to PNG bytes.
 
 use plotters::prelude::*;
 
@@ -175,6 +176,93 @@ pub fn survival_chart(c: &XyChart, size: (u32, u32)) -> Result<Vec<u8>> {
     })
 }
 
+/// A heat map: one row per `rows` label, one column per `columns` label,
+/// each cell shaded from white (0) to the alarm red (the largest value);
+/// None is an empty (grey) cell. Labels are thinned to fit.
+#[derive(Debug, Clone)]
+pub struct HeatMap {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    /// `values[row][column]`.
+    pub values: Vec<Vec<Option<f64>>>,
+    /// The legend's words for the scale: "0 … {max} {unit}".
+    pub unit: String,
+}
+
+pub fn heat_map(c: &HeatMap, size: (u32, u32)) -> Result<Vec<u8>> {
+    let max = c.values.iter().flatten().flatten().fold(0.0f64, |a, &b| a.max(b));
+    let (nr, nc) = (c.rows.len().max(1), c.columns.len().max(1));
+    let legend = vec![(format!("0 … {} {}", trim(max), c.unit), Key::Bar(super::charts::ALARM))];
+    render(&c.title, size, &legend, |body| {
+        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+        let mut chart = ChartBuilder::on(body)
+            .margin(8)
+            .margin_top(2)
+            .margin_right(16)
+            .x_label_area_size(52)
+            .y_label_area_size(66)
+            .build_cartesian_2d(0f64..nc as f64, 0f64..nr as f64)
+            .map_err(e)?;
+        let every = |n: usize| n.div_ceil(12).max(1);
+        let (ex, ey) = (every(nc), every(nr));
+        let label = |labels: &[String], v: f64, every: usize| {
+            let i = (v - 0.5).round();
+            if (v - 0.5 - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(every) {
+                return String::new();
+            }
+            labels.get(i as usize).cloned().unwrap_or_default()
+        };
+        // Rows top to bottom in their order: row 0 is drawn at the top.
+        let rows_flipped: Vec<String> = c.rows.iter().rev().cloned().collect();
+        let x_fmt = |v: &f64| label(&c.columns, *v, ex);
+        let y_fmt = |v: &f64| {
+            let i = (v - 0.5).round();
+            if i < 0.0 || (nr - 1 - (i as usize).min(nr - 1)) % ey != 0 {
+                return String::new();
+            }
+            label(&rows_flipped, *v, 1)
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nc * 2 + 1)
+            .y_labels(nr * 2 + 1)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .x_desc(&c.x_label)
+            .y_desc(&c.y_label)
+            .label_style(text_style(11))
+            .axis_desc_style(text_style(13))
+            .draw()
+            .map_err(e)?;
+        let shade = |v: f64| {
+            let k = if max > 0.0 { (v / max).clamp(0.0, 1.0) } else { 0.0 };
+            let mix = |w: u8, r: u8| (w as f64 + (r as f64 - w as f64) * k).round() as u8;
+            let a = super::charts::ALARM;
+            RGBColor(mix(255, a.0), mix(255, a.1), mix(255, a.2))
+        };
+        for (r, row) in c.values.iter().enumerate() {
+            let y = (nr - 1 - r) as f64;
+            for (k, v) in row.iter().enumerate() {
+                let color = match v {
+                    Some(v) => shade(*v),
+                    None => RGBColor(240, 240, 240),
+                };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(k as f64, y), (k as f64 + 1.0, y + 1.0)],
+                        color.filled(),
+                    )))
+                    .map_err(e)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 fn draw<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     s: &Series,
@@ -246,6 +334,28 @@ mod tests {
         // Nothing to draw still draws an empty frame.
         probability_plot(&XyChart { series: Vec::new(), ..plot() }, (520, 320)).unwrap();
         survival_chart(&XyChart { series: Vec::new(), ..plot() }, (520, 320)).unwrap();
+    }
+
+    #[test]
+    fn heat_maps_draw() {
+        let c = HeatMap {
+            title: "Nevada".into(),
+            x_label: "Claim month".into(),
+            y_label: "Sale month".into(),
+            rows: vec!["2026-01".into(), "2026-02".into()],
+            columns: vec!["2026-01".into(), "2026-02".into(), "2026-03".into()],
+            values: vec![vec![Some(1.0), Some(4.0), Some(0.0)], vec![None, Some(2.0), Some(8.0)]],
+            unit: "claims".into(),
+        };
+        let a = heat_map(&c, (480, 320)).unwrap();
+        assert_eq!(a, heat_map(&c, (480, 320)).unwrap());
+        // The largest cell is drawn in the alarm red.
+        let decoder = png::Decoder::new(std::io::Cursor::new(&a));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut buf).unwrap();
+        let a = super::super::charts::ALARM;
+        assert!(buf.chunks(3).filter(|p| p == &[a.0, a.1, a.2]).count() > 1000);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub fn engineering(src: &Sources, t: &Text) -> Result<Engineering> {
         batches,
         batch_charts,
         life: super::life::life_section(src, t)?,
+        forecast: super::forecast::engineering_section(src, t)?,
     })
 }
 

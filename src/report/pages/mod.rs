@@ -82,6 +82,7 @@ pub struct Summary {
     pub kpi_history: Table,
     pub alerts: Table,
     pub league: Table,
+    pub forecast: forecast::ForecastSummary,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -102,6 +103,7 @@ pub struct Engineering {
     pub batches: Table,
     pub batch_charts: Vec<Chart>,
     pub life: life::LifeSection,
+    pub forecast: forecast::ForecastDetail,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +128,7 @@ fn target_text(target: f64, direction: &str) -> String {
 }
 
 mod engineering;
+mod forecast;
 mod life;
 mod quality;
 mod summary;

@@ -1,5 +1,5 @@
 //! The managers' page: the KPI tiles against their targets, the month's
-//! alerts, and the station league.
+//! alerts, the station league, and the warranty forecast (`forecast`).
 
 use super::wording::{details, message};
 use super::*;
@@ -123,6 +123,7 @@ pub fn summary(src: &Sources, t: &Text) -> Result<Summary> {
         kpi_history,
         alerts: alerts_table(src.alerts, t).limit(100),
         league: league_table(&src.tables.station_kpis, src.complaints, t),
+        forecast: super::forecast::summary_section(src, t)?,
     })
 }
 
