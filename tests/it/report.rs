@@ -176,6 +176,45 @@ fn the_sample_report_has_its_pages_charts_and_exports() {
     assert!(alt.contains("Rest of the line"), "{alt}");
     assert!(shares[0] < shares[1] - 3.0, "the batch's survival falls well below the rest's: {alt}");
     assert!(components.contains("Early failures (β &lt; 1)"), "the table says what β means");
+    // The warranty forecast (issue #14): its three tables with their
+    // columns, the company rows for each of 12 months, the back-test of 6
+    // months (3 lines and the company), and the pages' sections.
+    let forecast = parquet("forecast");
+    assert_eq!(
+        names(&forecast),
+        [
+            "month",
+            "forecast_month",
+            "product_line",
+            "component",
+            "units_in_warranty",
+            "claims_expected",
+            "claims_lower",
+            "claims_upper",
+            "cost_expected",
+            "cost_lower",
+            "cost_upper",
+            "new_sales_claims_expected",
+            "provisional"
+        ]
+    );
+    assert_eq!(forecast.height(), 12 * (3 * 9 + 1));
+    let backtest = parquet("forecast_backtest");
+    assert_eq!(backtest.height(), 6 * 4);
+    assert_eq!(
+        names(&parquet("nevada")),
+        ["month", "product_line", "component", "sale_month", "claim_month", "units_sold", "claims", "provisional"]
+    );
+    assert!(index.contains("Warranty claims forecast") && index.contains("Next 12 months"));
+    assert!(attrs(&index, "src").contains(&"forecast-outlook.png".to_string()));
+    assert!(attrs(&index, "src").contains(&"forecast-backtest.png".to_string()));
+    for c in ["compressor", "four_way_valve", "evaporator", "motor", "controller"] {
+        assert!(attrs(&components, "src").contains(&format!("nevada-{c}.png")), "{c}");
+    }
+    for f in ["forecast", "nevada", "forecast_backtest", "forecast_key_components", "life_weibull", "life_kaplan_meier"]
+    {
+        assert!(w.path(&format!("{MONTH_DIR}/{f}.csv")).is_file(), "{f}");
+    }
     // The planted bad rows, with their reasons.
     for bad in ["flux_capacitor", "gremlins", "2026-02-30", "carrier pigeon", "duplicate key, superseded by line 3"] {
         assert!(quality.contains(bad), "{bad}");
@@ -221,6 +260,7 @@ fn the_chinese_report_uses_the_contract_names() {
     let index = read(&w, &format!("{MONTH_DIR}/index.html"));
     let components = read(&w, &format!("{MONTH_DIR}/components.html"));
     assert!(index.contains("<html lang=\"zh-CN\">"));
+    assert!(index.contains("保修索赔预测") && index.contains("未来12个月"));
     for word in [
         "管理摘要",
         "服务指标",
