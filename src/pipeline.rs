@@ -172,8 +172,7 @@ impl<'a> MonthRun<'a> {
     pub fn life(&self) -> Result<Outputs> {
         let first = Month::new(&self.first_load, None)?;
         let life = life::compute(&self.inputs, &self.month, &first, self.config)?;
-        let forecast =
-            forecast::compute(&self.lake, self.schemas, &self.inputs, &self.month, &first, &life, self.config)?;
+        let forecast = forecast::compute(&self.lake, self.schemas, &self.month, &first, &life, self.config)?;
         let mut outputs = Outputs { life, forecast };
         outputs.write(&self.out, &self.month)?;
         Ok(outputs)

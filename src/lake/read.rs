@@ -66,6 +66,56 @@ impl Lake {
     }
 }
 
+impl Lake {
+    /// Every loaded version of a single-keyed table, with `columns`, and
+    /// the load months between which each was the current one:
+    /// `valid_from` (its load) and `valid_to` (the next load of its key;
+    /// null while it is the latest). The state as of load month O is then
+    /// the rows with `valid_from <= O` and `valid_to` null or `> O`: one
+    /// read serves the state at every past load month.
+    pub fn versions(&self, schema: &TableSchema, columns: &[&str]) -> Result<DataFrame> {
+        let [key] = schema.key.as_slice() else {
+            return Err(crate::error::Error::Lake {
+                path: self.root.clone(),
+                message: format!("`{}` is not keyed by one column", schema.table),
+            });
+        };
+        let mut keep: Vec<&str> = vec![key.as_str()];
+        keep.extend(columns.iter().filter(|c| *c != key));
+        keep.push(LOAD_MONTH);
+        let df = self
+            .scan(&schema.table, frame::table_schema(schema), None)?
+            .select(keep.into_iter().map(col).collect::<Vec<_>>())
+            .collect()?;
+        let next = next_versions(df.column(key)?.str()?, df.column(LOAD_MONTH)?.str()?);
+        let mut df = df.lazy().rename([LOAD_MONTH], ["valid_from"], true).collect()?;
+        df.with_column(next.into_column())?;
+        Ok(df)
+    }
+}
+
+/// For each row, the load month of its key's next version (None for the
+/// latest). Rows come oldest load first, as `scan` concatenates them.
+fn next_versions(keys: &StringChunked, loads: &StringChunked) -> StringChunked {
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::FixedState::default();
+    let keys: Vec<Option<&str>> = keys.iter().collect();
+    let loads: Vec<Option<&str>> = loads.iter().collect();
+    let mut next: Vec<Option<&str>> = vec![None; keys.len()];
+    let mut seen: hashbrown::HashTable<(u64, u32)> = hashbrown::HashTable::with_capacity(keys.len());
+    for (row, key) in keys.iter().enumerate() {
+        let Some(v) = key else { continue };
+        let h = hasher.hash_one(v);
+        match seen.find_mut(h, |&(sh, r)| sh == h && keys[r as usize] == Some(v)) {
+            Some(entry) => next[std::mem::replace(&mut entry.1, row as u32) as usize] = loads[row],
+            None => {
+                seen.insert_unique(h, (h, row as u32), |e| e.0);
+            }
+        }
+    }
+    StringChunked::from_iter_options("valid_to".into(), next.into_iter())
+}
+
 /// Which rows hold the latest version of their key. Loads are concatenated
 /// oldest first and keys are unique within a load, so the last row of a key
 /// is its latest load. A hash table of (hash, row) finds them in one pass
@@ -123,6 +173,15 @@ fn scan_manifests(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_version_is_valid_until_the_next_load_of_its_key() {
+        let keys = StringChunked::from_slice("k".into(), &["a", "b", "a", "c", "a"]);
+        let loads = StringChunked::from_slice("l".into(), &["2026-01", "2026-01", "2026-03", "2026-03", "2026-05"]);
+        let next: Vec<Option<String>> = next_versions(&keys, &loads).iter().map(|x| x.map(String::from)).collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(next, [s("2026-03"), None, s("2026-05"), None, None]);
+    }
 
     #[test]
     fn the_last_row_of_each_key_wins_across_chunks() {

@@ -82,7 +82,8 @@ pub fn estimate(
 ) -> Rates {
     let ages = max_age + 1;
     let mut exposure = vec![0.0; ages];
-    let mut cell_exposure = std::collections::HashMap::new();
+    // Ordered maps: the dispersion's sum must not depend on hash order.
+    let mut cell_exposure = std::collections::BTreeMap::new();
     for c in cohorts {
         for m in first.max(c.service)..=origin.min(c.last) {
             let a = (m - c.service) as usize;
@@ -93,7 +94,7 @@ pub fn estimate(
         }
     }
     let mut count = vec![0.0; ages];
-    let mut cell_count = std::collections::HashMap::new();
+    let mut cell_count = std::collections::BTreeMap::new();
     for c in claims.iter().filter(|c| c.month >= first && c.month <= origin) {
         let a = ((c.month - c.service).max(0) as usize).min(max_age);
         count[a] += c.n;

@@ -6,20 +6,19 @@
 //! (`forecast_backtest.parquet`): for each of the last 6 months, what the
 //! forecast made 6 months before, from the lake as it stood then, said.
 //!
-//! One polars pass per lake state aggregates the units into cohorts and
-//! the covered repairs into claim counts (`State`); the model is
-//! `claims`, in plain arithmetic over those small tables.
+//! `history` gives the lake's units and claims as they stood after any
+//! load month; the model is `claims`, in plain arithmetic over them.
 
 use std::collections::HashMap;
 
 use polars::prelude::*;
 
 use super::claims::{self, Claims, Cohort};
+use super::history::{state_at, versions, ClaimRow, State};
 use super::lake::Life;
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::metrics::{self, policy, Inputs};
 use crate::month::{index, Month, DAYS_PER_MONTH};
 use crate::schema::Schemas;
 
@@ -32,124 +31,6 @@ const BACKTEST_AHEAD: i64 = 6;
 /// A month index as `YYYY-MM`.
 pub fn label(i: i64) -> String {
     format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
-}
-
-/// A date or datetime expression's month index (`month::index`).
-fn month_of(e: Expr) -> Expr {
-    e.clone().dt().year().cast(DataType::Int64) * lit(12i64) + e.dt().month().cast(DataType::Int64) - lit(1i64)
-}
-
-/// One state of the lake, aggregated at an origin month: everything the
-/// forecast reads.
-struct State {
-    /// Per line: (in-service month, last main-part warranty month, last
-    /// whole-unit warranty month, units).
-    cohorts: HashMap<String, Vec<(i64, i64, i64, f64)>>,
-    /// Units sold per (line, sale month).
-    sales: HashMap<(String, i64), f64>,
-    claims: Vec<ClaimRow>,
-}
-
-/// Covered repairs per line, component, in-service month, claim month and
-/// sale month, with the sum and sum of squares of their cost.
-#[derive(Debug, Clone)]
-struct ClaimRow {
-    line: String,
-    component: String,
-    service: i64,
-    month: i64,
-    sold: i64,
-    n: f64,
-    cost: f64,
-    cost_sq: f64,
-}
-
-fn aggregate(units: LazyFrame, repairs: LazyFrame, origin: &Month, config: &Config) -> Result<State> {
-    let end = origin.end;
-    let last = |c: &str| month_of(col(c) - lit(chrono::Duration::days(1)));
-    let sold = units.clone().filter(col("sale_date").lt(lit(end)));
-    let df = metrics::collect(
-        sold.clone()
-            .group_by([
-                col("product_line"),
-                month_of(col("in_service")).alias("service"),
-                last("warranty_end_main").alias("last_main"),
-                last("warranty_end_unit").alias("last_unit"),
-            ])
-            .agg([len().cast(DataType::Float64).alias("n")]),
-    )?;
-    let mut cohorts: HashMap<String, Vec<(i64, i64, i64, f64)>> = HashMap::new();
-    let (line, service) = (df.column("product_line")?.str()?, df.column("service")?.i64()?);
-    let (lm, lu, n) = (df.column("last_main")?.i64()?, df.column("last_unit")?.i64()?, df.column("n")?.f64()?);
-    for i in 0..df.height() {
-        if let (Some(l), Some(s), Some(a), Some(b), Some(n)) =
-            (line.get(i), service.get(i), lm.get(i), lu.get(i), n.get(i))
-        {
-            cohorts.entry(l.to_string()).or_default().push((s, a, b, n));
-        }
-    }
-    for v in cohorts.values_mut() {
-        v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-    }
-    let df = metrics::collect(
-        sold.group_by([col("product_line"), month_of(col("sale_date")).alias("sold")])
-            .agg([len().cast(DataType::Float64).alias("n")]),
-    )?;
-    let mut sales = HashMap::new();
-    let (line, month, n) = (df.column("product_line")?.str()?, df.column("sold")?.i64()?, df.column("n")?.f64()?);
-    for i in 0..df.height() {
-        if let (Some(l), Some(m), Some(n)) = (line.get(i), month.get(i), n.get(i)) {
-            sales.insert((l.to_string(), m), n);
-        }
-    }
-    let end_dt = lit(end.and_hms_opt(0, 0, 0).expect("midnight"));
-    let cost = (col("labor_cost").cast(DataType::Float64).fill_null(0.0)
-        + col("parts_cost").cast(DataType::Float64).fill_null(0.0))
-    .alias("cost");
-    let df = metrics::collect(
-        policy::repairs_with_policy(repairs, units, config)
-            .filter(col("covered").and(col("reported_at").lt(end_dt)).and(col("sale_date").lt(lit(end))))
-            .with_column(cost)
-            .group_by([
-                col("product_line"),
-                col("component"),
-                month_of(col("in_service")).alias("service"),
-                month_of(col("reported_at")).alias("month"),
-                month_of(col("sale_date")).alias("sold"),
-            ])
-            .agg([
-                len().cast(DataType::Float64).alias("n"),
-                col("cost").sum().alias("cost"),
-                (col("cost") * col("cost")).sum().alias("cost_sq"),
-            ]),
-    )?;
-    let s = |c: &str| -> Result<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-    let i = |c: &str| -> Result<Int64Chunked> { Ok(df.column(c)?.i64()?.clone()) };
-    let f = |c: &str| -> Result<Float64Chunked> { Ok(df.column(c)?.f64()?.clone()) };
-    let (line, comp, service, month, sold) =
-        (s("product_line")?, s("component")?, i("service")?, i("month")?, i("sold")?);
-    let (n, cost, cost_sq) = (f("n")?, f("cost")?, f("cost_sq")?);
-    let mut claims = Vec::with_capacity(df.height());
-    for r in 0..df.height() {
-        if let (Some(l), Some(c), Some(sv), Some(m), Some(so)) =
-            (line.get(r), comp.get(r), service.get(r), month.get(r), sold.get(r))
-        {
-            claims.push(ClaimRow {
-                line: l.to_string(),
-                component: c.to_string(),
-                service: sv,
-                month: m,
-                sold: so,
-                n: n.get(r).unwrap_or(0.0),
-                cost: cost.get(r).unwrap_or(0.0),
-                cost_sq: cost_sq.get(r).unwrap_or(0.0),
-            });
-        }
-    }
-    claims.sort_by(|a, b| {
-        (&a.line, &a.component, a.service, a.month, a.sold).cmp(&(&b.line, &b.component, b.service, b.month, b.sold))
-    });
-    Ok(State { cohorts, sales, claims })
 }
 
 /// One forecast cell: a month, line and component (or `all`).
@@ -297,7 +178,6 @@ pub struct Track {
 pub fn compute(
     lake: &Lake,
     schemas: &Schemas,
-    inputs: &Inputs,
     month: &Month,
     first_load: &Month,
     life: &Life,
@@ -307,21 +187,25 @@ pub fn compute(
     let (first, origin) = (index(first_load.start), index(month.start));
     let horizon = config.forecast.horizon as i64;
     let level = config.forecast.interval;
-    let state = aggregate(inputs.units.clone(), inputs.repairs.clone(), month, config)?;
+    let all = versions(lake, schemas, config)?;
+    let latest = match lake.manifests()?.last() {
+        Some(m) => index(Month::new(&m.load_month, None)?.start),
+        None => origin,
+    };
+    let state = state_at(&all, latest, origin);
     let cells = forecast_cells(&state, first, origin, horizon, life, config);
     tracing::debug!("forecast: {} cells in {:?}", cells.len(), started.elapsed());
 
     // The track record: the forecast made BACKTEST_AHEAD months before each
-    // of the last BACKTEST_MONTHS months, from the lake as it stood then.
+    // of the last BACKTEST_MONTHS months, from the lake as it stood after
+    // that month's load.
     let mut track = Vec::new();
     for target in origin - BACKTEST_MONTHS + 1..=origin {
         let from = target - BACKTEST_AHEAD;
         if from < first {
             continue;
         }
-        let then = Month::new(&label(from), None)?;
-        let (units, repairs) = metrics::units_and_repairs_through(lake, schemas, config, &then.label)?;
-        let past = aggregate(units, repairs, &then, config)?;
+        let past = state_at(&all, from, from);
         let past_cells = forecast_cells(&past, first, from, BACKTEST_AHEAD, life, config);
         let mut lines: Vec<String> = config.product_lines.iter().map(|p| p.code.clone()).collect();
         lines.push(ALL.into());

@@ -10,6 +10,8 @@ pub mod claims;
 pub mod data;
 #[cfg(feature = "engine")]
 pub mod forecast;
+#[cfg(feature = "engine")]
+mod history;
 pub mod km;
 #[cfg(feature = "engine")]
 pub mod lake;

@@ -77,11 +77,22 @@ fn cause_in(cause: Expr, codes: Vec<String>) -> Expr {
 /// `warranty_end` (datetime), `in_warranty`, `covered` and `failure`.
 /// `units` must come from [`units_with_warranty`].
 pub fn repairs_with_policy(repairs: LazyFrame, units: LazyFrame, config: &Config) -> LazyFrame {
+    repairs_with_policy_carrying(repairs, units, config, &[])
+}
+
+/// [`repairs_with_policy`], carrying the units' columns `carry` as well
+/// (the forecast carries each unit version's validity).
+pub fn repairs_with_policy_carrying(
+    repairs: LazyFrame,
+    units: LazyFrame,
+    config: &Config,
+    carry: &[&str],
+) -> LazyFrame {
     // Only the units that have repairs: a semi join probes the units once
     // instead of building a table of every serial (10M at scale).
     let serials = repairs.clone().select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
     let units = units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi));
-    let unit_cols = units.select([
+    let mut unit_cols = vec![
         col("serial"),
         col("product_line"),
         col("production_batch"),
@@ -90,7 +101,9 @@ pub fn repairs_with_policy(repairs: LazyFrame, units: LazyFrame, config: &Config
         col("warranty_end_main"),
         col("warranty_end_unit"),
         lit(true).alias("known_unit"),
-    ]);
+    ];
+    unit_cols.extend(carry.iter().map(|c| col(*c)));
+    let unit_cols = units.select(unit_cols);
     let failure_causes: Vec<String> = config.causes.iter().filter(|c| c.failure).map(|c| c.code.clone()).collect();
     let excluded: Vec<String> = config.causes.iter().filter(|c| c.excluded).map(|c| c.code.clone()).collect();
     let we = when(is_main(col("component"), config)).then(col("warranty_end_main")).otherwise(col("warranty_end_unit"));
