@@ -172,7 +172,10 @@ impl<'a> MonthRun<'a> {
     pub fn life(&self) -> Result<Outputs> {
         let first = Month::new(&self.first_load, None)?;
         let life = life::compute(&self.inputs, &self.month, &first, self.config)?;
-        let forecast = forecast::compute(&self.lake, self.schemas, &self.month, &first, &life, self.config)?;
+        // When the lake never had a serial twice, the forecast's history
+        // scans the partitions as they are.
+        let units_now = self.inputs.unit_count()?;
+        let forecast = forecast::compute(&self.lake, self.schemas, units_now, &self.month, &first, &life, self.config)?;
         let mut outputs = Outputs { life, forecast };
         outputs.write(&self.out, &self.month)?;
         Ok(outputs)

@@ -173,11 +173,13 @@ pub struct Track {
     pub actual: f64,
 }
 
-/// Compute the forecast of report month `month`.
+/// Compute the forecast of report month `month`. `units_now`: how many
+/// units the lake holds now (the inputs' current state).
 #[allow(clippy::too_many_arguments)]
 pub fn compute(
     lake: &Lake,
     schemas: &Schemas,
+    units_now: u64,
     month: &Month,
     first_load: &Month,
     life: &Life,
@@ -187,7 +189,7 @@ pub fn compute(
     let (first, origin) = (index(first_load.start), index(month.start));
     let horizon = config.forecast.horizon as i64;
     let level = config.forecast.interval;
-    let all = versions(lake, schemas, config)?;
+    let all = versions(lake, schemas, config, units_now)?;
     let latest = match lake.manifests()?.last() {
         Some(m) => index(Month::new(&m.load_month, None)?.start),
         None => origin,

@@ -11,7 +11,8 @@ use polars::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::lake::Lake;
+use crate::lake::read::LOAD_MONTH;
+use crate::lake::{frame, Lake};
 use crate::metrics::{self, policy};
 use crate::month::{index, Month};
 use crate::schema::Schemas;
@@ -96,20 +97,41 @@ fn with_month_numbers(mut df: DataFrame) -> Result<DataFrame> {
     Ok(df)
 }
 
-pub(super) fn versions(lake: &Lake, schemas: &Schemas, config: &Config) -> Result<Versions> {
+/// Every version of the units with its validity (as text), lazily. When
+/// no serial was ever loaded twice (the usual case: `units_now` current
+/// units and as many rows loaded), each row is its key's only version,
+/// current from its load on, and the partitions are scanned as they are:
+/// 10M units are never held in memory. Otherwise `Lake::versions` works
+/// out where each version ends.
+fn unit_versions(lake: &Lake, schemas: &Schemas, units_now: u64) -> Result<LazyFrame> {
+    let schema = schemas.get("units").expect("input tables are in the schemas");
+    let cols = ["product_line", "sale_date", "install_date"];
+    let loaded: u64 = lake.manifests()?.iter().filter_map(|m| m.partition("units")).map(|p| p.rows).sum();
+    if loaded == units_now {
+        let mut keep = vec![col("serial")];
+        keep.extend(cols.iter().map(|c| col(*c)));
+        keep.push(col(LOAD_MONTH).alias("valid_from"));
+        keep.push(lit(NULL).cast(DataType::String).alias("valid_to"));
+        Ok(lake.scan("units", frame::table_schema(schema), None)?.select(keep))
+    } else {
+        Ok(lake.versions(schema, &cols)?.lazy())
+    }
+}
+
+/// Aggregate every version. `units_now`: the lake's current units.
+pub(super) fn versions(lake: &Lake, schemas: &Schemas, config: &Config, units_now: u64) -> Result<Versions> {
     let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
-    let versions = with_month_numbers(lake.versions(table("units"), &["product_line", "sale_date", "install_date"])?)?;
+    let versions = unit_versions(lake, schemas, units_now)?;
     let batch = || lit(NULL).cast(DataType::String).alias("production_batch");
     // Units that share a line, sale date, install date and validity share
     // every warranty date: the policy runs on those groups (thousands), not
     // on each of 10M units.
-    let by_dates = metrics::collect(
+    let by_dates = with_month_numbers(metrics::collect(
         versions
             .clone()
-            .lazy()
             .group_by([col("product_line"), col("sale_date"), col("install_date"), col("valid_from"), col("valid_to")])
             .agg([len().cast(DataType::Float64).alias("n")]),
-    )?;
+    )?)?;
     let last = |c: &str| month_of(col(c) - lit(chrono::Duration::days(1)));
     let df = metrics::collect(
         policy::units_with_warranty(by_dates.lazy().with_column(batch()), config)
@@ -149,11 +171,15 @@ pub(super) fn versions(lake: &Lake, schemas: &Schemas, config: &Config) -> Resul
     .rename(["valid_from", "valid_to"], ["r_from", "r_to"], true);
     // The units with repairs only, before the policy derives their dates.
     let serials = repairs.clone().select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
-    let units = versions
-        .lazy()
-        .join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi))
-        .with_column(batch())
-        .rename(["valid_from", "valid_to"], ["u_from", "u_to"], true);
+    let units = with_month_numbers(metrics::collect(versions.join(
+        serials,
+        [col("serial")],
+        [col("serial")],
+        JoinArgs::new(JoinType::Semi),
+    ))?)?
+    .lazy()
+    .with_column(batch())
+    .rename(["valid_from", "valid_to"], ["u_from", "u_to"], true);
     let units = policy::units_with_warranty(units, config);
     let later = |a: Expr, b: Expr| when(a.clone().gt_eq(b.clone())).then(a).otherwise(b);
     let earlier = |a: Expr, b: Expr| {

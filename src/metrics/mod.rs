@@ -295,6 +295,12 @@ pub fn units_and_repairs_through(
 }
 
 impl Inputs {
+    /// How many units the current state holds.
+    pub fn unit_count(&self) -> PolarsResult<u64> {
+        let df = collect(self.units.clone().select([len().cast(DataType::Int64).alias("n")]))?;
+        Ok(df.column("n")?.i64()?.get(0).unwrap_or(0) as u64)
+    }
+
     /// These inputs as seen for an earlier report `month`: the same current
     /// state, with stations and forms as loaded up to `month`'s next drop.
     pub fn for_month(&self, lake: &Lake, schemas: &Schemas, month: &Month) -> Result<Inputs> {
