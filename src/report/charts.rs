@@ -149,6 +149,17 @@ fn header<'a>(
     Ok(body)
 }
 
+/// The grid every line and xy chart draws: 12-point labels, 13-point axis
+/// titles, faint light lines and grey bold ones.
+pub(super) fn house_grid<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(text_style(12))
+        .axis_desc_style(text_style(13))
+        .light_line_style(RGBColor(246, 246, 246))
+        .bold_line_style(RGBColor(215, 215, 215))
+}
+
 pub(super) fn text_style(size: u32) -> TextStyle<'static> {
     (fonts::FAMILY, size).into_font().color(&BLACK)
 }
@@ -212,19 +223,17 @@ pub fn line_chart(c: &LineChart, size: (u32, u32)) -> Result<Vec<u8>> {
             categories.get(i as usize).cloned().unwrap_or_default()
         };
         let y_fmt = |y: &f64| if c.percent { format!("{:.0}%", y * 100.0) } else { trim(*y) };
-        chart
-            .configure_mesh()
-            .x_labels(n.min(48))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_desc(&c.x_label)
-            .y_desc(&c.y_label)
-            .label_style(text_style(12))
-            .axis_desc_style(text_style(13))
-            .light_line_style(RGBColor(246, 246, 246))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(e)?;
+        house_grid(
+            chart
+                .configure_mesh()
+                .x_labels(n.min(48))
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
+                .x_desc(&c.x_label)
+                .y_desc(&c.y_label),
+        )
+        .draw()
+        .map_err(e)?;
         if let Some((_, v)) = &c.reference {
             let style = ShapeStyle::from(&ALARM).stroke_width(2);
             chart.draw_series(DashedLineSeries::new([(-0.5, *v), (n as f64 - 0.5, *v)], 8, 5, style)).map_err(e)?;

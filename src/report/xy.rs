@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{render, text_style, trim, Key};
+use super::charts::{house_grid, render, text_style, trim, Key};
 use crate::error::Result;
 
 /// How a series is drawn.
@@ -84,19 +84,17 @@ pub fn probability_plot(c: &XyChart, size: (u32, u32)) -> Result<Vec<u8>> {
             .y_label_area_size(62)
             .build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)
             .map_err(e)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_label_formatter(&|x| trim(*x))
-            .x_desc(&c.x_label)
-            .y_desc(&c.y_label)
-            .label_style(text_style(12))
-            .axis_desc_style(text_style(13))
-            .light_line_style(RGBColor(246, 246, 246))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(e)?;
+        house_grid(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(0)
+                .x_label_formatter(&|x| trim(*x))
+                .x_desc(&c.x_label)
+                .y_desc(&c.y_label),
+        )
+        .draw()
+        .map_err(e)?;
         // The y axis is labelled at round shares failed, not at round
         // values of ln(−ln(1−F)): grid lines and labels drawn here.
         let share = |y: f64| {
@@ -157,18 +155,16 @@ pub fn survival_chart(c: &XyChart, size: (u32, u32)) -> Result<Vec<u8>> {
                 format!("{p:.0}%")
             }
         };
-        chart
-            .configure_mesh()
-            .y_label_formatter(&pct)
-            .x_label_formatter(&|x| trim(*x))
-            .x_desc(&c.x_label)
-            .y_desc(&c.y_label)
-            .label_style(text_style(12))
-            .axis_desc_style(text_style(13))
-            .light_line_style(RGBColor(246, 246, 246))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(e)?;
+        house_grid(
+            chart
+                .configure_mesh()
+                .y_label_formatter(&pct)
+                .x_label_formatter(&|x| trim(*x))
+                .x_desc(&c.x_label)
+                .y_desc(&c.y_label),
+        )
+        .draw()
+        .map_err(e)?;
         for s in &c.series {
             draw(&mut chart, s, s.points.clone()).map_err(e)?;
         }
