@@ -163,8 +163,11 @@ pub fn estimate(
     Rates { rate, var, observed, dispersion, cohort }
 }
 
-/// Expected claims in month `month` and their variance, for `cohorts`.
-pub fn expected(cohorts: &[Cohort], rates: &Rates, month: i64) -> (f64, f64) {
+/// Expected claims in month `month` for `cohorts`: the mean, the variance,
+/// and the part of the variance that is the rates' estimation error (the
+/// same error in every month of a horizon, so sums over months add it up
+/// as correlated).
+pub fn expected(cohorts: &[Cohort], rates: &Rates, month: i64) -> (f64, f64, f64) {
     let mut by_service: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
     for c in cohorts.iter().filter(|c| c.service <= month && month <= c.last) {
         *by_service.entry(c.service).or_default() += c.n;
@@ -177,7 +180,7 @@ pub fn expected(cohorts: &[Cohort], rates: &Rates, month: i64) -> (f64, f64) {
         mean += n * r * z;
         est_var += n * n * (v * z * z + (r * z).powi(2) * zv);
     }
-    (mean, rates.dispersion * mean + est_var)
+    (mean, rates.dispersion * mean + est_var, est_var)
 }
 
 /// Units in warranty at the start of `month` (sold, whether in service yet
@@ -237,7 +240,7 @@ mod tests {
         // Age 0's cells: 30 of 1000 and 60 of 2000 at 0.03: Pearson 0; age 1
         // likewise; so no extra-Poisson spread: φ = 1.
         assert_eq!(rates.dispersion, 1.0);
-        let (m13, v13) = expected(&cohorts, &rates, 13);
+        let (m13, v13, _) = expected(&cohorts, &rates, 13);
         assert!((m13 - 75.0).abs() < 1e-9, "{m13}");
         // Each cohort saw what the rates expect of it (A: 95 of 95, B: 150 of
         // 150), so both credibility factors are 1. Variance: 75 (Poisson) +

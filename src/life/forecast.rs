@@ -42,9 +42,38 @@ pub struct Cell {
     pub units_in_warranty: f64,
     pub mean: f64,
     pub var: f64,
+    /// The part of `var` (and of `cost_var`) that is the estimate's own
+    /// error: correlated across the months of a horizon.
+    pub est_var: f64,
     pub cost_mean: f64,
     pub cost_var: f64,
+    pub cost_est_var: f64,
     pub new_sales: f64,
+}
+
+/// The mean of `cells` summed over months, with the variance of the sum:
+/// the counts' own spread adds up, the estimation error of each cell adds
+/// up as perfectly correlated over months. `[claims mean, variance, cost
+/// mean, variance]`.
+pub fn sum_over_months(cells: &[&Cell]) -> [f64; 4] {
+    let mut by_series: HashMap<(&str, &str), (f64, f64)> = HashMap::new();
+    let (mut m, mut v, mut cm, mut cv) = (0.0, 0.0, 0.0, 0.0);
+    for c in cells {
+        m += c.mean;
+        v += c.var - c.est_var;
+        cm += c.cost_mean;
+        cv += c.cost_var - c.cost_est_var;
+        let e = by_series.entry((c.product_line.as_str(), c.component.as_str())).or_default();
+        e.0 += c.est_var.sqrt();
+        e.1 += c.cost_est_var.sqrt();
+    }
+    let mut series: Vec<_> = by_series.into_iter().collect();
+    series.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, (sd, cost_sd)) in series {
+        v += sd * sd;
+        cv += cost_sd * cost_sd;
+    }
+    [m, v, cm, cv]
 }
 
 /// Mean and variance of a covered repair's cost: the line and component's
@@ -103,7 +132,7 @@ fn forecast_cells(state: &State, first: i64, origin: i64, horizon: i64, life: &L
                 claims::estimate(&cs, &ks, first, origin, max_age, hazard.as_ref().map(|h| h as &dyn Fn(usize) -> f64));
             let (cost_mean, cost_var) = cost_moments(state, &pl.code, &c.code, origin);
             for f in origin + 1..=origin + horizon {
-                let (mean, var) = claims::expected(&cs, &rates, f);
+                let (mean, var, est_var) = claims::expected(&cs, &rates, f);
                 let new: Vec<Cohort> =
                     (origin + 1..=f).map(|j| Cohort { service: j, last: j + warranty - 1, n: per_month }).collect();
                 out.push(Cell {
@@ -113,10 +142,12 @@ fn forecast_cells(state: &State, first: i64, origin: i64, horizon: i64, life: &L
                     units_in_warranty: claims::in_warranty(&cs, f),
                     mean,
                     var,
+                    est_var,
                     cost_mean: mean * cost_mean,
                     // A compound sum: the count's spread at the mean cost,
                     // and the costs' own spread.
                     cost_var: var * cost_mean * cost_mean + mean * cost_var,
+                    cost_est_var: est_var * cost_mean * cost_mean,
                     new_sales: claims::expected(&new, &rates, f).0,
                 });
             }
@@ -141,8 +172,10 @@ fn forecast_cells(state: &State, first: i64, origin: i64, horizon: i64, life: &L
             units_in_warranty: units,
             mean: month.iter().map(|c| c.mean).sum(),
             var: month.iter().map(|c| c.var).sum(),
+            est_var: month.iter().map(|c| c.est_var).sum(),
             cost_mean: month.iter().map(|c| c.cost_mean).sum(),
             cost_var: month.iter().map(|c| c.cost_var).sum(),
+            cost_est_var: month.iter().map(|c| c.cost_est_var).sum(),
             new_sales: month.iter().map(|c| c.new_sales).sum(),
         });
     }
@@ -334,4 +367,31 @@ fn backtest_frame(track: &[Track], month: &Month) -> PolarsResult<DataFrame> {
             Column::new("provisional".into(), vec![month.provisional; n]),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two months of one line and component, each with variance 10 of which
+    /// 4 is the estimate's: the counts add 6 + 6, the estimate's error adds
+    /// as one, (2 + 2)² = 16: 28 in all, not 20.
+    #[test]
+    fn a_horizon_adds_the_estimate_error_up_as_correlated() {
+        let cell = |f: i64| Cell {
+            forecast_month: f,
+            product_line: "household".into(),
+            component: "compressor".into(),
+            units_in_warranty: 1000.0,
+            mean: 10.0,
+            var: 10.0,
+            est_var: 4.0,
+            cost_mean: 1000.0,
+            cost_var: 100.0,
+            cost_est_var: 36.0,
+            new_sales: 0.0,
+        };
+        let (a, b) = (cell(1), cell(2));
+        assert_eq!(sum_over_months(&[&a, &b]), [20.0, 28.0, 2000.0, 128.0 + 144.0]);
+    }
 }

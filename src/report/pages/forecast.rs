@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::life::claims::interval;
-use crate::life::forecast::{label, Cell as FCell};
+use crate::life::forecast::{label, sum_over_months, Cell as FCell};
 use crate::report::table::group_digits;
 use crate::report::xy::{self, HeatMap};
 
@@ -41,17 +41,12 @@ fn money(v: f64) -> String {
     group_digits(v.round() as i64)
 }
 
-/// Sums of mean and variance over the first `months` forecast months of
-/// the cells `pick` selects, with their interval.
+/// The claims and cost of the first `months` forecast months of the cells
+/// `pick` selects, with their intervals: `[claims, low, high, cost, low,
+/// high]`.
 fn horizon_sum(cells: &[FCell], months: i64, first: i64, pick: impl Fn(&FCell) -> bool, level: f64) -> [f64; 6] {
-    let chosen = cells.iter().filter(|c| c.forecast_month < first + months && pick(c));
-    let (mut m, mut v, mut cm, mut cv) = (0.0, 0.0, 0.0, 0.0);
-    for c in chosen {
-        m += c.mean;
-        v += c.var;
-        cm += c.cost_mean;
-        cv += c.cost_var;
-    }
+    let chosen: Vec<&FCell> = cells.iter().filter(|c| c.forecast_month < first + months && pick(c)).collect();
+    let [m, v, cm, cv] = sum_over_months(&chosen);
     let (lo, hi) = interval(m, v, level);
     let (clo, chi) = interval(cm, cv, level);
     [m, lo, hi, cm, clo, chi]
