@@ -78,6 +78,8 @@ pub enum Command {
     Life(LifeArgs),
     /// Fit a Weibull distribution and a Kaplan–Meier curve to a life-data CSV file
     Fit(FitArgs),
+    /// Send (or with --dry-run show) the month's alerts that are due on the configured channels
+    Notify(NotifyArgs),
     /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
     Generate(GenerateArgs),
 }
@@ -221,6 +223,22 @@ pub struct ValidateArgs {
     /// A drop folder, or an input root of drop folders
     #[arg(value_parser = utf8_path, value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// The output folder of `qfb run` (alerts are read from <out>/alerts/, the ledger is <out>/notify/sent.json)
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Report month [default: the latest month under <out>/alerts/]
+    #[arg(long, value_parser = month, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Print what each channel would be sent; send and record nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Message language
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

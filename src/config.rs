@@ -25,6 +25,87 @@ pub struct Config {
     pub life: Life,
     pub forecast: Forecast,
     pub limits: Limits,
+    /// Alert delivery; empty by default, so nothing is sent unless
+    /// configured. Not part of the configuration's hash: where alerts go
+    /// does not change the lake.
+    #[serde(default)]
+    pub notify: Notify,
+}
+
+/// Where alerts are delivered (`[notify]`, see `config/defaults.toml`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Notify {
+    /// Where the report folder is published, for the messages' link.
+    pub report_url: Option<String>,
+    pub webhook: Vec<Webhook>,
+    pub email: Option<Email>,
+}
+
+/// The lowest severity a channel is sent.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Warning,
+    #[default]
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    #[default]
+    Json,
+    Wecom,
+    Dingtalk,
+    Feishu,
+    Slack,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// The channel's name in the ledger and in messages (default `webhook-N`).
+    pub name: Option<String>,
+    pub url: Option<String>,
+    /// The environment variable that holds the URL (a robot's URL is its key).
+    pub url_env: Option<String>,
+    #[serde(default)]
+    pub format: WebhookFormat,
+    #[serde(default)]
+    pub min_severity: Level,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    pub name: Option<String>,
+    pub smtp_host: String,
+    #[serde(default = "default_smtp_port")]
+    pub smtp_port: u16,
+    #[serde(default = "default_true")]
+    pub starttls: bool,
+    pub from: String,
+    pub to: Vec<String>,
+    pub user_env: Option<String>,
+    pub password_env: Option<String>,
+    /// Refused: secrets come from the environment only. Declared so that
+    /// the error can say so instead of "unknown key".
+    pub password: Option<String>,
+    #[serde(default = "default_warning")]
+    pub min_severity: Level,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_warning() -> Level {
+    Level::Warning
 }
 
 /// The warranty forecast (`[forecast]`, see `config/defaults.toml`).
@@ -268,6 +349,22 @@ impl Config {
         within("life.min_failures", self.life.min_failures, 2, 1_000_000)?;
         within("forecast.horizon", self.forecast.horizon, 1, 60)?;
         open_unit("forecast.interval", self.forecast.interval)?;
+        let n = &self.notify;
+        for (i, w) in n.webhook.iter().enumerate() {
+            if w.url.is_some() == w.url_env.is_some() {
+                return Err(format!("`notify.webhook` {}: give exactly one of `url` and `url_env`", i + 1));
+            }
+        }
+        if let Some(e) = &n.email {
+            if e.password.is_some() {
+                return Err("`notify.email.password` holds a clear-text password; secrets come from the environment \
+                            only: remove it and name the variable in `password_env`"
+                    .into());
+            }
+            if e.to.is_empty() {
+                return Err("`notify.email.to` must list at least one recipient".into());
+            }
+        }
         let l = &self.limits;
         within("limits.xlsx_max_rows", l.xlsx_max_rows, 2, 16_777_216)?;
         within("limits.xlsx_max_columns", l.xlsx_max_columns, 1, 16_384)?;
@@ -279,7 +376,8 @@ impl Config {
     /// It hashes the parsed values (as JSON), so comments and key order in
     /// the user's file do not change it.
     pub fn hash(&self) -> String {
-        let json = serde_json::to_vec(self).expect("config serialises");
+        let lake_side = Config { notify: Notify::default(), ..self.clone() };
+        let json = serde_json::to_vec(&lake_side).expect("config serialises");
         hex(&Sha256::digest(json))
     }
 

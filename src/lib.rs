@@ -22,6 +22,8 @@ pub mod life;
 #[cfg(feature = "engine")]
 pub mod metrics;
 pub mod month;
+#[cfg(feature = "engine")]
+pub mod notify;
 pub mod parse;
 #[cfg(feature = "engine")]
 pub mod pipeline;

@@ -257,6 +257,20 @@ impl<'a> MonthRun<'a> {
         Ok(dir)
     }
 
+    /// Deliver the month's alerts that are due on the configured channels
+    /// (after the report, so that its link works).
+    pub fn notify(&self, raised: &Raised, lang: Lang) -> Result<Vec<crate::notify::Delivery>> {
+        crate::notify::deliver(
+            self.config,
+            &self.out,
+            &self.month.label,
+            self.month.provisional,
+            &raised.alerts,
+            lang,
+            false,
+        )
+    }
+
     /// The terminal summary of the month, with the change in failure rates
     /// since the month before.
     pub fn summary(&self, out: &mut impl std::io::Write) -> Result<()> {

@@ -24,5 +24,7 @@ mod lake;
 mod life;
 #[path = "it/metrics.rs"]
 mod metrics;
+#[path = "it/notify.rs"]
+mod notify;
 #[path = "it/report.rs"]
 mod report;

@@ -9,6 +9,7 @@ mod generate;
 mod ingest;
 mod life;
 mod metrics;
+mod notify;
 mod report;
 mod run;
 mod validate;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report::run(&ctx, args),
         Command::Life(args) => life::run(&ctx, args),
         Command::Fit(args) => fit::run(&ctx, args),
+        Command::Notify(args) => notify::run(&ctx, args),
     }
 }
 
@@ -119,6 +121,30 @@ pub fn exit_code(alerts: &[Alert], fail_on: Option<cli::Severity>) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+/// Print each channel's outcome (failures to stderr, naming the channel
+/// and the cause) and say whether every delivery succeeded.
+pub fn print_deliveries(deliveries: &[crate::notify::Delivery], quiet: bool) -> bool {
+    let mut ok = true;
+    for d in deliveries {
+        match (&d.error, &d.preview) {
+            (Some(why), _) => {
+                ok = false;
+                eprintln!("error: alert channel `{}` could not be reached: {why}; every output is kept", d.channel);
+            }
+            (None, Some(preview)) => crate::say!("--- `{}` would be sent {} alert(s):\n{preview}", d.channel, d.alerts),
+            (None, None) if !quiet && d.alerts > 0 => crate::say!("sent {} alert(s) to `{}`", d.alerts, d.channel),
+            (None, None) if !quiet => crate::say!("nothing new for `{}`", d.channel),
+            _ => {}
+        }
+    }
+    ok
+}
+
+/// Exit status 4 (contract v3): the job succeeded but an alert channel
+/// could not be reached. It wins over 3: the alerts were raised, but
+/// nobody has heard of them.
+pub const UNDELIVERED: u8 = 4;
 
 /// Logs go to stderr: warnings by default, errors only with `--quiet`,
 /// debug with `--verbose`.

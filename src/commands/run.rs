@@ -2,12 +2,15 @@
 //! bundled `sample-data/`, with the lake at `out/lake` and output in `out/`:
 //! ingest every changed drop, compute the metrics of the report month
 //! (default: the latest load month minus one), print the summary, raise
-//! the alerts and render the HTML report.
+//! the alerts, render the HTML report and deliver the alerts that are
+//! due (exit 4 when a channel cannot be reached).
 
 use std::process::ExitCode;
 
 use crate::cli::RunArgs;
-use crate::commands::{exit_code, ingest_with_bar, out, print_alerts, print_ingest, Context};
+use crate::commands::{
+    exit_code, ingest_with_bar, out, print_alerts, print_deliveries, print_ingest, Context, UNDELIVERED,
+};
 use crate::error::Result;
 use crate::ingest::load::Options;
 use crate::pipeline::{report_history_months, MonthRun};
@@ -29,6 +32,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let raised = run.alerts(&history)?;
     let life = run.life()?;
     let report_dir = run.report(&history, &raised, &life, args.lang.into())?;
+    let deliveries = run.notify(&raised, args.lang.into())?;
     if !ctx.quiet {
         run.summary(&mut out())?;
         print_alerts(&raised.alerts);
@@ -36,6 +40,9 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         crate::say!("alerts written to {}", run.alerts_file().display());
         crate::say!("life data written to {}", run.life_dir().display());
         crate::say!("report written to {}", report_dir.join("index.html").display());
+    }
+    if !print_deliveries(&deliveries, ctx.quiet) {
+        return Ok(ExitCode::from(UNDELIVERED));
     }
     Ok(exit_code(&raised.alerts, args.fail_on))
 }
