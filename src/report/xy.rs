@@ -49,6 +49,16 @@ pub fn weibull_y(f: f64) -> f64 {
 const F_TICKS: &[f64] =
     &[1e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.632, 0.8, 0.9, 0.99];
 
+/// The plot inside the frame: the margins and label areas every xy chart
+/// shares.
+fn plot_area<'a, 'b, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, plotters::coord::Shift>,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(body);
+    b.margin(8).margin_top(2).margin_right(16).x_label_area_size(46).y_label_area_size(62);
+    b
+}
+
 fn legend(series: &[Series]) -> Vec<(String, Key)> {
     series
         .iter()
@@ -76,14 +86,7 @@ pub fn probability_plot(c: &XyChart, size: (u32, u32)) -> Result<Vec<u8>> {
     let ticks: Vec<f64> = F_TICKS.iter().map(|f| weibull_y(*f)).filter(|y| *y >= y_lo && *y <= y_hi).collect();
     render(&c.title, size, &legend(&c.series), |body| {
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-        let mut chart = ChartBuilder::on(body)
-            .margin(8)
-            .margin_top(2)
-            .margin_right(16)
-            .x_label_area_size(46)
-            .y_label_area_size(62)
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)
-            .map_err(e)?;
+        let mut chart = plot_area(body).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi).map_err(e)?;
         house_grid(
             chart
                 .configure_mesh()
@@ -139,14 +142,7 @@ pub fn survival_chart(c: &XyChart, size: (u32, u32)) -> Result<Vec<u8>> {
     let y_lo = (y_min - (1.0 - y_min) * 0.15 - 0.001).max(0.0);
     render(&c.title, size, &legend(&c.series), |body| {
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-        let mut chart = ChartBuilder::on(body)
-            .margin(8)
-            .margin_top(2)
-            .margin_right(16)
-            .x_label_area_size(46)
-            .y_label_area_size(62)
-            .build_cartesian_2d(0f64..x_hi, y_lo..1.0005)
-            .map_err(e)?;
+        let mut chart = plot_area(body).build_cartesian_2d(0f64..x_hi, y_lo..1.0005).map_err(e)?;
         let pct = |y: &f64| {
             let p = y * 100.0;
             if 1.0 - y_lo < 0.05 {
@@ -194,10 +190,8 @@ pub fn heat_map(c: &HeatMap, size: (u32, u32)) -> Result<Vec<u8>> {
     let legend = vec![(format!("0 … {} {}", trim(max), c.unit), Key::Bar(super::charts::ALARM))];
     render(&c.title, size, &legend, |body| {
         let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-        let mut chart = ChartBuilder::on(body)
-            .margin(8)
-            .margin_top(2)
-            .margin_right(16)
+        // Longer month labels on both axes: wider label areas.
+        let mut chart = plot_area(body)
             .x_label_area_size(52)
             .y_label_area_size(66)
             .build_cartesian_2d(0f64..nc as f64, 0f64..nr as f64)
