@@ -157,3 +157,51 @@ fn the_forecast_back_test_on_generated_data() {
         assert!((0.75..=0.98).contains(&share), "seed {seed}: cell coverage {share:.2} of {}", f.cells);
     }
 }
+
+/// The back-test reads the lake as it stood after each origin's load: a
+/// repair loaded as `quality` in 2026-03 and corrected to `installation`
+/// in 2026-05 is a claim at origin 2026-03 (so that forecast expected
+/// claims) and none now (so today's forecast expects none). A unit sent
+/// again in 2026-05 takes the path that works out each version's end.
+#[test]
+fn the_back_test_sees_the_lake_as_it_stood() {
+    let w = Workdir::new();
+    let units = "serial,model,product_line,production_batch,production_date,sale_date,station_id\n";
+    let mut first = String::from(units);
+    for i in 0..200 {
+        first.push_str(&format!("U{i},M,household,B1,2025-12-01,2026-01-05,S1\n"));
+    }
+    w.write("in/2026-01/units.csv", &first);
+    w.write("in/2026-05/units.csv", format!("{units}U0,M,household,B1,2025-12-01,2026-01-05,S2\n"));
+    let repairs = "repair_id,serial,station_id,reported_at,component,cause\n";
+    let mut quality = String::from(repairs);
+    let mut corrected = String::from(repairs);
+    for i in 0..40 {
+        quality.push_str(&format!("R{i},U{i},S1,2026-03-{:02} 10:00,compressor,quality\n", 1 + i % 28));
+        corrected.push_str(&format!("R{i},U{i},S1,2026-03-{:02} 10:00,compressor,installation\n", 1 + i % 28));
+    }
+    w.write("in/2026-03/repairs.csv", quality);
+    w.write("in/2026-05/repairs.csv", corrected);
+    for m in ["2026-02", "2026-04", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"] {
+        w.write(&format!("in/{m}/stations.csv"), "station_id,name,region,active\nS1,One,East,true\nS2,Two,East,true\n");
+    }
+    w.ingest().expect(0);
+    w.qfb(&["life", "--lake", "lake", "--out", "out", "--month", "2026-09"]).expect(0);
+    let read = |t: &str| {
+        let f = std::fs::File::open(w.path(&format!("out/life/month=2026-09/{t}.parquet"))).unwrap();
+        ParquetReader::new(f).finish().unwrap()
+    };
+    let backtest = read("forecast_backtest");
+    let (target, origin, line) =
+        (strs(&backtest, "target_month"), strs(&backtest, "origin_month"), strs(&backtest, "product_line"));
+    let expected = backtest.column("claims_expected").unwrap().f64().unwrap().clone();
+    let row = (0..backtest.height())
+        .find(|&i| target[i].as_deref() == Some("2026-09") && line[i].as_deref() == Some("all"))
+        .expect("a back-test row for 2026-09");
+    assert_eq!(origin[row].as_deref(), Some("2026-03"));
+    assert!(expected.get(row).unwrap() > 0.0, "at origin 2026-03 the 40 repairs were quality claims");
+    assert_eq!(ints(&backtest, "claims_actual")[row], Some(0), "now they are installation faults");
+    let forecast = read("forecast");
+    let now: f64 = forecast.column("claims_expected").unwrap().f64().unwrap().into_no_null_iter().sum();
+    assert_eq!(now, 0.0, "today's lake holds no covered claim");
+}
