@@ -406,3 +406,23 @@ fn usage_errors_exit_2() {
     let run = w.qfb(&["--version"]).expect(0);
     assert!(run.stdout().starts_with("qfb "));
 }
+
+/// Contract v3's optional `sale_price`: money, kept in the lake; a negative
+/// price nulls the field only; a drop without the column still loads.
+#[test]
+fn sale_price_is_optional_money() {
+    let w = Workdir::new();
+    w.write(
+        "in/2026-09/units.csv",
+        "serial,model,product_line,production_batch,production_date,sale_date,station_id,销售价格\n\
+         U1,M,household,B1,2026-01-01,2026-02-01,S1,3999.50\n\
+         U2,M,household,B1,2026-01-01,2026-02-01,S1,-5\n",
+    );
+    w.write("in/2026-10/units.csv", "serial,model,product_line,production_batch,production_date,sale_date,station_id\nU3,M,household,B1,2026-01-01,2026-02-01,S1\n");
+    w.ingest().expect(0);
+    let units = w.table("units");
+    assert_eq!(texts(&units, "sale_price"), vec![Some("3999.50".to_string()), None, None]);
+    let rejects = w.rejects();
+    assert_eq!(rejects.len(), 1);
+    assert_eq!((rejects[0].2.as_deref(), rejects[0].4.as_str()), (Some("sale_price"), "field_nulled"));
+}
