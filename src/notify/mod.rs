@@ -93,13 +93,18 @@ pub fn deliver(
     lang: Lang,
     dry_run: bool,
 ) -> Result<Vec<Delivery>> {
+    let channels = channels(config);
+    if channels.is_empty() {
+        // Nothing configured: not even the ledger is read.
+        return Ok(Vec::new());
+    }
     let mut ledger = Ledger::read(out)?;
     let report = match &config.notify.report_url {
         Some(url) => format!("{}/{month}/index.html", url.trim_end_matches('/')),
         None => crate::report::folder(out, month).join("index.html").display().to_string(),
     };
     let mut deliveries = Vec::new();
-    for ch in channels(config) {
+    for ch in channels {
         let due: Vec<&Alert> = alerts.iter().filter(|a| at_level(a, ch.min) && ledger.due(&ch.name, a)).collect();
         let mut d = Delivery { channel: ch.name.clone(), alerts: due.len(), error: None, preview: None };
         if due.is_empty() {
