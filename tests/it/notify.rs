@@ -300,3 +300,36 @@ fn a_clear_text_password_is_refused() {
     assert!(run.stderr().contains("clear-text password"), "{}", run.stderr());
     assert!(!run.stderr().contains("hunter2"), "the password is not echoed");
 }
+
+/// A station's own words reach a chat group only with phones masked, in
+/// both languages: a major issue whose suggestion carries a phone number.
+#[test]
+fn a_phone_in_a_station_text_is_masked_in_the_message() {
+    let w = Workdir::new();
+    w.write(
+        "in/2026-09/units.csv",
+        "serial,model,product_line,production_batch,production_date,sale_date,station_id\nU1,M,household,B1,2026-01-01,2026-02-01,S1\n",
+    );
+    w.write("in/2026-09/stations.csv", "station_id,name,region,active\nS1,One,East,true\n");
+    w.write(
+        "in/2026-10/feedback_forms.csv",
+        "form_id,line_no,station_id,report_month,submitted_at,model,component,quantity,major_issue,suggestion\n\
+         F1,1,S1,2026-09,2026-10-05,KFR-35W,compressor,4,是,call Wang 13812345678 now\n",
+    );
+    let hook = Server::webhook(&[200]);
+    w.write(
+        "qfb.toml",
+        format!(
+            "[[notify.webhook]]\nname = \"en\"\nurl = \"http://127.0.0.1:{0}/a\"\nformat = \"json\"\nmin_severity = \"warning\"\n\
+             [[notify.webhook]]\nname = \"zh\"\nurl = \"http://127.0.0.1:{0}/b\"\nformat = \"wecom\"\nmin_severity = \"warning\"\n",
+            hook.port
+        ),
+    );
+    w.qfb(&["run", "--input", "in", "--out", "out", "--month", "2026-09", "--lang", "zh"]).expect(0);
+    let got = hook.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    for body in &got {
+        assert!(!body.contains("13812345678"), "{body}");
+    }
+    assert!(got[0].contains("138****5678"), "the alert's own text, masked: {}", got[0]);
+}
