@@ -290,6 +290,10 @@ pub struct GenerateArgs {
     /// Add one of every kind of bad row of contract section 2
     #[arg(long)]
     pub bad_rows: bool,
+    /// Plant the dealer agreement's cases: 三包 return and exchange units in the last two
+    /// complete months, a batch that fails in its first 15 days, a station over its parts allowance
+    #[arg(long)]
+    pub plant_agreement: bool,
     /// Only canonical English UTF-8 CSV (for benchmarks against other tools)
     #[arg(long)]
     pub utf8_only: bool,

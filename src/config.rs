@@ -25,11 +25,47 @@ pub struct Config {
     pub life: Life,
     pub forecast: Forecast,
     pub limits: Limits,
+    /// The dealer agreement's rules (contract section 4). Not part of the
+    /// configuration's hash (never serialised): they decide metric tables,
+    /// not what a drop loads as, so changing them re-ingests nothing.
+    #[serde(skip_serializing)]
+    pub agreement: Agreement,
     /// Alert delivery; empty by default, so nothing is sent unless
     /// configured. Not part of the configuration's hash: where alerts go
     /// does not change the lake.
     #[serde(default)]
     pub notify: Notify,
+}
+
+/// The dealer agreement's rules (`[agreement]`, see `config/defaults.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    /// 三包 return (退机): a quality failure of a return component reported
+    /// before in_service + this many days.
+    pub return_days: u32,
+    /// Exchange (换机): the same for an exchange component, and two quality
+    /// repairs of one component both before in_service + this many days.
+    pub exchange_days: u32,
+    pub return_components: Vec<String>,
+    pub exchange_components: Vec<String>,
+    /// Per component, the fault codes that count for return and exchange;
+    /// a component not listed matches any fault code.
+    #[serde(default)]
+    pub fault_codes: BTreeMap<String, Vec<String>>,
+    /// Early-life failure: a quality failure before in_service + this many days.
+    pub early_failure_days: u32,
+    /// The product lines whose sales earn the household rate; every other
+    /// line earns the commercial rate.
+    pub household_lines: Vec<String>,
+    pub household_rate: f64,
+    pub commercial_rate: f64,
+    /// The month (1–12) an agreement year starts in.
+    pub year_start_month: u32,
+    /// A station at or above this share of its allowance is "near" it.
+    pub near_share: f64,
+    /// The share of warranty parts whose old part should come back.
+    pub old_part_target: f64,
 }
 
 /// Where alerts are delivered (`[notify]`, see `config/defaults.toml`).
@@ -365,11 +401,44 @@ impl Config {
                 return Err("`notify.email.to` must list at least one recipient".into());
             }
         }
+        let g = &self.agreement;
+        within("agreement.return_days", g.return_days, 1, 365)?;
+        within("agreement.exchange_days", g.exchange_days, 1, 365)?;
+        within("agreement.early_failure_days", g.early_failure_days, 1, 365)?;
+        within("agreement.year_start_month", g.year_start_month, 1, 12)?;
+        within("agreement.household_rate", g.household_rate, 0.0, 1.0)?;
+        within("agreement.commercial_rate", g.commercial_rate, 0.0, 1.0)?;
+        within("agreement.near_share", g.near_share, 0.0, 1.0)?;
+        within("agreement.old_part_target", g.old_part_target, 0.0, 1.0)?;
         let l = &self.limits;
         within("limits.xlsx_max_rows", l.xlsx_max_rows, 2, 16_777_216)?;
         within("limits.xlsx_max_columns", l.xlsx_max_columns, 1, 16_384)?;
         within("limits.xlsx_max_uncompressed_mb", l.xlsx_max_uncompressed_mb, 1, 65_536)?;
         Ok(())
+    }
+
+    /// Codes the agreement's lists name that the configuration does not
+    /// have. Not an error: the defaults name the contract's components,
+    /// and a configuration with its own component list must not stop
+    /// working on upgrade; the rule simply matches nothing for them, and
+    /// each run says so.
+    pub fn warnings(&self) -> Vec<String> {
+        let g = &self.agreement;
+        let components: Vec<&str> = self.components.iter().map(|c| c.code.as_str()).collect();
+        let lines: Vec<&str> = self.product_lines.iter().map(|c| c.code.as_str()).collect();
+        let lists: [(&str, Vec<&String>, &[&str]); 4] = [
+            ("return_components", g.return_components.iter().collect(), &components),
+            ("exchange_components", g.exchange_components.iter().collect(), &components),
+            ("fault_codes", g.fault_codes.keys().collect(), &components),
+            ("household_lines", g.household_lines.iter().collect(), &lines),
+        ];
+        let mut out = Vec::new();
+        for (list, codes, known) in lists {
+            for c in codes.into_iter().filter(|c| !known.contains(&c.as_str())) {
+                out.push(format!("`agreement.{list}` names `{c}`, which is not a configured code: it matches nothing"));
+            }
+        }
+        out
     }
 
     /// SHA-256 of the configuration in force, as recorded in load manifests.
@@ -444,6 +513,19 @@ mod tests {
     }
 
     #[test]
+    fn the_agreement_is_outside_the_hash_and_names_unknown_codes() {
+        let c = Config::from_layers(Some(("t.toml", "[agreement]\nreturn_days = 5\n"))).unwrap();
+        assert_eq!(c.agreement.return_days, 5);
+        assert_eq!(c.hash(), Config::defaults().hash(), "the agreement does not change the lake");
+        assert!(Config::defaults().warnings().is_empty());
+        let c = Config::from_layers(Some(("t.toml", "[agreement]\nexchange_components = [\"compresor\"]\n"))).unwrap();
+        assert_eq!(
+            c.warnings(),
+            ["`agreement.exchange_components` names `compresor`, which is not a configured code: it matches nothing"]
+        );
+    }
+
+    #[test]
     fn unknown_keys_and_kpis_are_errors() {
         let e = Config::from_layers(Some(("t.toml", "[windows]\nvisit_dayz = 10\n"))).unwrap_err();
         assert!(e.to_string().contains("visit_dayz"), "{e}");
@@ -476,6 +558,8 @@ mod tests {
             ("[alerts]\nage_windows = []\n", "`alerts.age_windows` must list at least one window"),
             ("[alerts]\nescalate_months = 0\n", "`alerts.escalate_months` must be from 1 to 24, not 0"),
             ("[limits]\nxlsx_max_columns = 0\n", "`limits.xlsx_max_columns` must be from 1 to 16384, not 0"),
+            ("[agreement]\nyear_start_month = 13\n", "`agreement.year_start_month` must be from 1 to 12, not 13"),
+            ("[agreement]\nhousehold_rate = 1.5\n", "`agreement.household_rate` must be from 0 to 1, not 1.5"),
         ];
         for (text, want) in cases {
             let e = Config::from_layers(Some(("t.toml", text))).expect_err(text).to_string();

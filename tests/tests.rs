@@ -8,6 +8,8 @@ mod workdir;
 mod adversarial;
 #[path = "it/adversarial_xlsx.rs"]
 mod adversarial_xlsx;
+#[path = "it/agreement.rs"]
+mod agreement;
 #[path = "it/alerts.rs"]
 mod alerts;
 #[path = "it/cli.rs"]

@@ -1,6 +1,7 @@
 //! Alerts for a report month (contract section 6): early warning that a
 //! production batch fails abnormally (`batch_failure`) or that a component
-//! fails more than the fleet's age explains (`component_trend`), major
+//! fails more than the fleet's age explains (`component_trend`), that a
+//! batch's units fail in their first days in service (`early_failure`), major
 //! quality problems reported on feedback forms (`major_issue`) and KPI
 //! breaches (`kpi_breach`). Pure: metric-level frames in, alerts out;
 //! `write` puts them in `<out>/alerts/month=YYYY-MM/alerts.json`. How well
@@ -8,6 +9,8 @@
 
 #[cfg(feature = "engine")]
 pub mod batch;
+#[cfg(feature = "engine")]
+pub mod early;
 #[cfg(feature = "engine")]
 pub mod kpi;
 #[cfg(feature = "engine")]
@@ -32,6 +35,7 @@ pub enum Severity {
 pub enum Kind {
     MajorIssue,
     BatchFailure,
+    EarlyFailure,
     ComponentTrend,
     KpiBreach,
 }
@@ -41,6 +45,7 @@ impl Kind {
         match self {
             Kind::MajorIssue => "major_issue",
             Kind::BatchFailure => "batch_failure",
+            Kind::EarlyFailure => "early_failure",
             Kind::ComponentTrend => "component_trend",
             Kind::KpiBreach => "kpi_breach",
         }
@@ -174,6 +179,7 @@ pub fn compute(
     let (batch_alerts, batches) =
         batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?;
     alerts.extend(batch_alerts);
+    alerts.extend(early::early_alerts(&tables.early_failures, month, config)?);
     let trends = trend::trend_series(inputs.units.clone(), repairs, month, latest_load, observed_from, config)?;
     alerts.extend(trend::trend_alerts(&trends, month, config));
     alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, config)?);

@@ -79,6 +79,22 @@ pub fn binomial_cdf(x: u64, n: u64, p: f64) -> f64 {
     beta_reg((n - x) as f64, (x + 1) as f64, 1.0 - p)
 }
 
+/// P(X ≥ x) for X ~ Binomial(n, p), from the incomplete beta function
+/// directly (1 − cdf would lose a tiny tail to cancellation).
+pub fn binomial_sf(x: u64, n: u64, p: f64) -> f64 {
+    if x == 0 {
+        return 1.0;
+    }
+    if x > n || p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    // P(X ≥ x) = I_p(x, n − x + 1).
+    beta_reg(x as f64, (n - x + 1) as f64, p)
+}
+
 /// A chart's centre line and per-point limits (LCL clamped at 0).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {

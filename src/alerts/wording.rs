@@ -28,6 +28,11 @@ fn months_running(a: &Alert) -> Option<&str> {
     a.rule.as_deref()?.split(',').find_map(|r| r.strip_suffix("_months"))
 }
 
+/// The window of an early-failure alert, in days, from its rule (`early<15d`).
+fn early_days(a: &Alert) -> &str {
+    a.rule.as_deref().and_then(|r| r.strip_prefix("early<")?.strip_suffix('d')).unwrap_or("15")
+}
+
 /// The alert's one line for a manager, in English.
 pub fn english(a: &Alert, config: &Config) -> String {
     let field = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -43,6 +48,15 @@ pub fn english(a: &Alert, config: &Config) -> String {
             a.p_value.unwrap_or(1.0),
             a.units_affected.unwrap_or(0),
             a.batch_units.unwrap_or(0),
+        ),
+        Kind::EarlyFailure => format!(
+            "Batch {} ({line}): {} of {} units failed within {} days of going into service where {e:.1} were expected from the rest of the line ({:.1}×, p = {:.1e})",
+            field(&a.production_batch),
+            o as u64,
+            a.units_affected.unwrap_or(0),
+            early_days(a),
+            o / e.max(f64::MIN_POSITIVE),
+            a.p_value.unwrap_or(1.0),
         ),
         Kind::ComponentTrend => format!(
             "{comp} failures in {line} rose: {o:.0} failing units this month against {e:.1} expected for the fleet's age ({})",
@@ -113,6 +127,15 @@ pub fn chinese(a: &Alert, names: &dyn Names) -> String {
             a.p_value.unwrap_or(1.0),
             a.batch_units.unwrap_or(0),
             a.units_affected.unwrap_or(0),
+        ),
+        Kind::EarlyFailure => format!(
+            "批次 {}（{line}）投入使用 {} 天内故障 {o:.0} 台（已满 {} 天的 {} 台中），按本系列其他批次应为 {e:.1} 台（{:.1} 倍，p = {:.1e}）",
+            a.production_batch.as_deref().unwrap_or(""),
+            early_days(a),
+            early_days(a),
+            a.units_affected.unwrap_or(0),
+            if e > 0.0 { o / e } else { f64::INFINITY },
+            a.p_value.unwrap_or(1.0),
         ),
         Kind::ComponentTrend => format!(
             "{line}{comp}故障上升：本月 {o:.0} 台，按机队机龄应为 {e:.1} 台（{}）",

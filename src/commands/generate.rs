@@ -18,6 +18,7 @@ pub fn run(ctx: &Context, args: GenerateArgs) -> Result<ExitCode> {
         stations: args.stations,
         bad_rows: args.bad_rows,
         plants: args.plant_batch,
+        plant_agreement: args.plant_agreement,
         utf8_only: args.utf8_only,
     };
     clear(&opts.out, args.force)?;

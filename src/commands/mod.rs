@@ -57,6 +57,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         schemas: Schemas::load()?,
         quiet: cli.global.quiet,
     };
+    for w in ctx.config.warnings() {
+        tracing::warn!("configuration: {w}");
+    }
     match cli.command {
         Command::Run(args) => run::run(&ctx, args),
         Command::Ingest(args) => ingest::run(&ctx, args),

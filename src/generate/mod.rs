@@ -23,6 +23,7 @@
 //! Units are generated batch by batch and streamed to per-drop files, so
 //! memory stays small at 10 million units.
 
+mod agreement;
 mod bad;
 mod forms;
 mod model;
@@ -82,6 +83,8 @@ pub struct Options {
     pub stations: u32,
     pub bad_rows: bool,
     pub plants: Vec<Plant>,
+    /// Plant the dealer agreement's cases (`agreement::plant_agreement`).
+    pub plant_agreement: bool,
     pub utf8_only: bool,
 }
 
@@ -145,6 +148,9 @@ pub fn run(opts: &Options, config: &Config, schemas: &Schemas) -> Result<Summary
     let mut tally = vec![vec![vec![0u32; model.components.len()]; k]; model.stations.len()];
     model.units(&mut w, &mut tally)?;
     model.orphans(&mut w, &mut tally)?;
+    if opts.plant_agreement {
+        model.plant_agreement(&mut w, &mut tally)?;
+    }
     model.forms(&mut w, &tally, config.windows.form_due_day)?;
     if opts.bad_rows {
         w.bad.truncated_line(&mut w.drops, k)?;
@@ -349,7 +355,8 @@ impl<'o> Model<'o> {
         let month_of = |d: NaiveDate| self.month_of(d);
         for (bi, b) in batches.iter().enumerate() {
             let mut rng = stream(opts.seed, 2, bi as u64);
-            let model = &models[b.line][rng.random_range(0..models[b.line].len())];
+            let model_no = rng.random_range(0..models[b.line].len());
+            let model = &models[b.line][model_no];
             let rates: Vec<f64> = base[b.line].iter().zip(&b.factors).map(|(h, f)| h * f).collect();
             let rate_sum: f64 = rates.iter().sum();
             let base_sum: f64 = base[b.line].iter().sum();
@@ -378,6 +385,7 @@ impl<'o> Model<'o> {
                         ("sale_date", Cell::Date(sold)),
                         ("install_date", installed.map(Cell::Date).unwrap_or(Cell::Null)),
                         ("station_id", Cell::Str(stations[station].id.clone())),
+                        ("sale_price", agreement::sale_price(opts.seed, serial_no, b.line, model_no)),
                     ],
                 );
                 w.unit(unit_month, record)?;

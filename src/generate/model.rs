@@ -135,7 +135,3 @@ pub(super) fn poisson(rng: &mut Pcg64Mcg, lambda: f64) -> u64 {
     Poisson::new(lambda).map(|p| p.sample(rng) as u64).unwrap_or(0)
 }
 
-/// Old parts come back for most orders: a fixed pattern keeps it cheap.
-pub(super) fn rng_bool_det(n: u64) -> bool {
-    !n.is_multiple_of(7)
-}

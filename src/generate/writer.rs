@@ -194,7 +194,7 @@ impl Writer<'_, '_> {
                     ("requested_at", Cell::Date(requested)),
                     ("promised_at", Cell::Date(promised)),
                     ("unit_price", Cell::Money(part_price)),
-                    ("old_part_returned", Cell::Bool(rng_bool_det(self.next_order))),
+                    ("old_part_returned", Cell::Bool(agreement::old_part_returned(self.next_order, c.station_index))),
                 ];
                 if ship {
                     named.extend(shipment);

@@ -8,6 +8,9 @@
 //! when its denominator is 0, and rows are sorted so that the same inputs
 //! give byte-identical files.
 
+mod agreement;
+mod allowance;
+pub use agreement::RULES as SANBAO_RULES;
 mod audit;
 pub(crate) mod columns;
 mod failures;
@@ -17,6 +20,8 @@ mod quality;
 pub mod summary;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_agreement;
 
 use crate::month::Month;
 use std::path::{Path, PathBuf};
@@ -36,6 +41,10 @@ use crate::schema::{Schemas, TableSchema};
 pub struct Inputs {
     /// Units with the warranty columns of [`policy::units_with_warranty`].
     pub units: LazyFrame,
+    /// The current units' sale columns (serial, model, station_id,
+    /// sale_price, product_line, sale_date), read lazily: only the
+    /// agreement's tables use them, the 三包 cases for a few serials.
+    pub unit_details: LazyFrame,
     pub repairs: LazyFrame,
     pub parts: LazyFrame,
     pub visits: LazyFrame,
@@ -67,10 +76,13 @@ pub struct Tables {
     pub claim_audit: DataFrame,
     pub form_reconciliation: DataFrame,
     pub data_quality: DataFrame,
+    pub sanbao: DataFrame,
+    pub early_failures: DataFrame,
+    pub parts_allowance: DataFrame,
 }
 
 impl Tables {
-    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 7] {
+    pub fn named(&mut self) -> [(&'static str, &mut DataFrame); 10] {
         [
             ("failure_rates", &mut self.failure_rates),
             ("batch_failure_rates", &mut self.batch_failure_rates),
@@ -79,6 +91,9 @@ impl Tables {
             ("claim_audit", &mut self.claim_audit),
             ("form_reconciliation", &mut self.form_reconciliation),
             ("data_quality", &mut self.data_quality),
+            ("sanbao", &mut self.sanbao),
+            ("early_failures", &mut self.early_failures),
+            ("parts_allowance", &mut self.parts_allowance),
         ]
     }
 }
@@ -103,6 +118,22 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
         station_kpis: collect(kpis::station_kpis(inputs, events, month, config)?)?,
         claim_audit: collect(audit::claim_audit(repairs.clone(), month))?,
         form_reconciliation: collect(audit::form_reconciliation(inputs, month, config)?)?,
+        sanbao: collect(agreement::sanbao(repairs.clone(), inputs.unit_details.clone(), month, config)?)?,
+        early_failures: collect(agreement::early_failures(
+            inputs.units.clone(),
+            repairs.clone(),
+            month,
+            inputs.observed_from()?,
+            config,
+        ))?,
+        parts_allowance: allowance::parts_allowance(
+            inputs.unit_details.clone(),
+            repairs,
+            inputs.parts.clone(),
+            inputs.stations.clone(),
+            month,
+            config,
+        )?,
     })
 }
 
@@ -188,8 +219,17 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         cols.push(col("load_month"));
         Ok(history(name)?.select(cols))
     };
+    // Read as the partitions stand when no serial was ever re-sent (the
+    // usual case: one scan, streamed), else latest load wins.
+    let detail_columns = ["serial", "model", "station_id", "sale_price", "product_line", "sale_date"];
+    let unit_details = if units_resent {
+        current("units", None, &detail_columns)?
+    } else {
+        history("units", &detail_columns)?.drop(by_name(["load_month"], true, false))
+    };
     Ok(Inputs {
         units,
+        unit_details,
         repairs: current(
             "repairs",
             None,
@@ -214,6 +254,7 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
             &[
                 "order_id",
                 "repair_id",
+                "station_id",
                 "part_no",
                 "quantity",
                 "requested_at",
@@ -221,6 +262,8 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
                 "shipped_at",
                 "shipped_part_no",
                 "shipped_quantity",
+                "unit_price",
+                "old_part_returned",
             ],
         )?,
         visits: current(
@@ -295,6 +338,14 @@ pub fn units_and_repairs_through(
 }
 
 impl Inputs {
+    /// The first day of the lake's first load month: nothing before it can
+    /// have been recorded. None for inputs without loads (test fixtures).
+    pub fn observed_from(&self) -> PolarsResult<Option<NaiveDate>> {
+        let df = collect(self.loads.clone().select([col("load_month").min()]))?;
+        let first = df.column("load_month")?.str()?.get(0).map(str::to_string);
+        Ok(first.and_then(|m| Month::new(&m, None).ok()).map(|m| m.start))
+    }
+
     /// How many units the current state holds.
     pub fn unit_count(&self) -> PolarsResult<u64> {
         let df = collect(self.units.clone().select([len().cast(DataType::Int64).alias("n")]))?;

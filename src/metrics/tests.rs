@@ -10,7 +10,7 @@ use crate::ingest::validate::Validator;
 use crate::lake::frame;
 
 /// A table as the lake would hold it after one load.
-fn table(name: &str, csv: &str) -> LazyFrame {
+pub(super) fn table(name: &str, csv: &str) -> LazyFrame {
     let schemas = Schemas::load().unwrap();
     let config = Config::defaults();
     let schema = schemas.get(name).unwrap();
@@ -37,17 +37,17 @@ const FORMS: &str = "form_id,line_no,station_id,report_month,submitted_at,compon
 const VISITS: &str = "visit_id,repair_id,visited_at,channel,reached,satisfaction,complaint\n";
 const PARTS: &str = "order_id,repair_id,station_id,part_no,component,quantity,requested_at,promised_at,shipped_at,shipped_part_no,shipped_quantity\n";
 
-struct Fixture {
-    units: String,
-    repairs: String,
-    stations: String,
-    forms: String,
-    visits: String,
-    parts: String,
+pub(super) struct Fixture {
+    pub(super) units: String,
+    pub(super) repairs: String,
+    pub(super) stations: String,
+    pub(super) forms: String,
+    pub(super) visits: String,
+    pub(super) parts: String,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(super) fn new() -> Fixture {
         Fixture {
             units: UNITS.into(),
             repairs: REPAIRS.into(),
@@ -58,12 +58,13 @@ impl Fixture {
         }
     }
 
-    fn inputs(&self) -> Inputs {
+    pub(super) fn inputs(&self) -> Inputs {
         let empty = |lf: LazyFrame| lf.limit(0);
         let stations = table("stations", &self.stations);
         let forms = table("feedback_forms", &self.forms);
         Inputs {
             units: policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
+            unit_details: table("units", &self.units),
             repairs: table("repairs", &self.repairs),
             parts: table("parts", &self.parts),
             visits: table("visits", &self.visits),
@@ -81,7 +82,7 @@ impl Fixture {
     }
 }
 
-fn month() -> Month {
+pub(super) fn month() -> Month {
     Month::new("2026-09", Some("2026-10")).unwrap()
 }
 
@@ -90,7 +91,7 @@ fn compute_all(f: &Fixture) -> Tables {
 }
 
 /// Rows of `df` as strings, for the columns given (nulls as "null").
-fn rows(df: &DataFrame, cols: &[&str]) -> Vec<Vec<String>> {
+pub(super) fn rows(df: &DataFrame, cols: &[&str]) -> Vec<Vec<String>> {
     let cols: Vec<Series> = cols
         .iter()
         .map(|c| df.column(c).unwrap().cast(&DataType::String).unwrap().as_materialized_series().clone())

@@ -88,6 +88,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
     let summary = pages::summary(src, &t)?;
     let engineering = pages::engineering(src, &t)?;
     let quality = pages::quality(src, &t)?;
+    let agreement = pages::agreement_section(src, &t)?;
     let env = environment(t.words())?;
 
     let nav = |current: &str| -> Vec<NavItem> {
@@ -131,6 +132,9 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
                 forecast_periods => Value::from(Serde(&summary.forecast.periods)),
                 forecast_charts => Value::from(Serde(&summary.forecast.charts)),
                 forecast_backtest => shown(&summary.forecast.backtest),
+                sanbao_summary => agreement.sanbao_summary.clone(),
+                allowance_summary => agreement.allowance_summary.clone(),
+                allowance_watch => shown(&agreement.allowance_watch),
                 ..common("index.html", t.get("summary_title"))
             },
         )?,
@@ -148,6 +152,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
                 by_component => shown(&engineering.by_component),
                 by_fault_code => shown(&engineering.by_fault_code),
                 batches => shown(&engineering.batches),
+                early => shown(&agreement.early),
                 batch_charts => Value::from(Serde(&engineering.batch_charts)),
                 life_plots => Value::from(Serde(&engineering.life.plots)),
                 life_table => shown(&engineering.life.table),
@@ -170,6 +175,9 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
                 findings => shown(&quality.findings),
                 forms => shown(&quality.forms),
                 audit => shown(&quality.audit),
+                sanbao_summary => agreement.sanbao_summary.clone(),
+                sanbao => shown(&agreement.sanbao),
+                old_parts => shown(&agreement.old_parts),
                 recoverable => quality.recoverable.clone(),
                 manifest => shown(&quality.manifest),
                 ..common("data-quality.html", t.get("quality_title"))
@@ -216,6 +224,11 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         &quality.forms,
         &quality.audit,
         &quality.manifest,
+        &agreement.sanbao,
+        &agreement.early,
+        &agreement.allowance_watch,
+        &agreement.allowance,
+        &agreement.old_parts,
     ];
     for tb in tables {
         files.push((format!("{}.csv", tb.id), export::csv_bytes(tb)?));

@@ -4,7 +4,8 @@
 use crate::workdir::*;
 
 /// The command documented in sample-data/README.md.
-const SAMPLE_ARGS: &[&str] = &["generate", "--seed", "2026", "--bad-rows", "--plant-batch", "compressor:10:0.7"];
+const SAMPLE_ARGS: &[&str] =
+    &["generate", "--seed", "2026", "--bad-rows", "--plant-batch", "compressor:10:0.7", "--plant-agreement"];
 
 #[test]
 fn sample_data_is_a_fresh_generation() {

@@ -143,7 +143,7 @@ fn metric_files_are_typed_and_byte_identical_across_runs() {
     let w = Workdir::new();
     w.qfb(&["run", "--input", sample(), "--out", "out"]).expect(0);
     let first = w.snapshot("out/metrics");
-    assert_eq!(first.len(), 7);
+    assert_eq!(first.len(), 10);
     w.qfb(&["metrics", "--lake", "out/lake", "--out", "out"]).expect(0);
     assert_eq!(w.snapshot("out/metrics"), first);
 

@@ -127,6 +127,7 @@ fn target_text(target: f64, direction: &str) -> String {
     format!("{sign} {}", pct_text(target).replace(".0%", "%"))
 }
 
+mod agreement;
 mod engineering;
 mod forecast;
 mod life;
@@ -134,6 +135,7 @@ mod quality;
 mod summary;
 mod wording;
 
+pub use agreement::agreement_section;
 pub use engineering::engineering;
 pub use quality::quality;
 pub use summary::summary;

@@ -138,6 +138,7 @@ fn alerts_table(alerts: &[Alert], t: &Text) -> Table {
         let kind = match a.kind {
             Kind::MajorIssue => "kind_major_issue",
             Kind::BatchFailure => "kind_batch_failure",
+            Kind::EarlyFailure => "kind_early_failure",
             Kind::ComponentTrend => "kind_component_trend",
             Kind::KpiBreach => "kind_kpi_breach",
         };
