@@ -103,15 +103,16 @@ impl Model<'_> {
                 ],
             );
             w.unit(self.month_of(sold).unwrap_or(0), record)?;
+            w.summary.units_sold += 1;
             Ok(serial)
         };
         let comp = |code: &str| self.components.iter().position(|c| *c == code);
         // 三包 cases in the report month and the month before: (component,
         // days after installation) per unit.
         let cases: [&[(&str, i64)]; 4] = [
-            &[("compressor", 2)],                // return and exchange
-            &[("condenser", 10)],                // exchange
-            &[("motor", 3), ("motor", 12)],      // repaired twice: exchange
+            &[("compressor", 2)],                     // return and exchange
+            &[("condenser", 10)],                     // exchange
+            &[("motor", 3), ("motor", 12)],           // repaired twice: exchange
             &[("compressor", 3), ("compressor", 16)], // return and exchange; the second is past 15 days
         ];
         for (n, m) in [k - 3, k - 2].into_iter().enumerate() {

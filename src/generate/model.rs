@@ -134,4 +134,3 @@ pub(super) fn poisson(rng: &mut Pcg64Mcg, lambda: f64) -> u64 {
     }
     Poisson::new(lambda).map(|p| p.sample(rng) as u64).unwrap_or(0)
 }
-

@@ -223,12 +223,13 @@ pub fn early_failures(
         .group_by(keys())
         .agg([len().cast(DataType::Int64).alias("units")]);
     let exposed = past(units).group_by(keys()).agg([len().cast(DataType::Int64).alias("units_past_15d")]);
-    let failing = past(repairs)
-        .filter(col("failure").and(
-            col("reported_at").lt(policy::at_midnight((days(col("in_service")) + lit(w)).cast(DataType::Date))),
-        ))
-        .group_by(keys())
-        .agg([col("serial").n_unique().cast(DataType::Int64).alias("early_failures")]);
+    let failing =
+        past(repairs)
+            .filter(col("failure").and(
+                col("reported_at").lt(policy::at_midnight((days(col("in_service")) + lit(w)).cast(DataType::Date))),
+            ))
+            .group_by(keys())
+            .agg([col("serial").n_unique().cast(DataType::Int64).alias("early_failures")]);
     let on = || [col("product_line"), col("production_batch")];
     exposed
         .join(failing, on(), on(), JoinArgs::new(JoinType::Left))

@@ -153,10 +153,8 @@ pub fn parts_allowance(
 /// The table from the per-station sums.
 fn frame(acc: &BTreeMap<String, Station>, month: &Month, year_start: &str, config: &Config) -> PolarsResult<DataFrame> {
     let share = |num: f64, den: f64| (den > 0.0).then(|| num / den);
-    let rows: Vec<(&String, &Station, i128, i128)> = acc
-        .iter()
-        .map(|(id, s)| (id, s, allowance(s.sales, config), s.parts.iter().sum::<i128>()))
-        .collect();
+    let rows: Vec<(&String, &Station, i128, i128)> =
+        acc.iter().map(|(id, s)| (id, s, allowance(s.sales, config), s.parts.iter().sum::<i128>())).collect();
     let dec = |name: &str, f: &dyn Fn(&(&String, &Station, i128, i128)) -> i128| -> PolarsResult<Column> {
         Ok(Int128Chunked::from_iter_options(name.into(), rows.iter().map(|r| Some(f(r))))
             .into_decimal(18, 2)?
