@@ -82,6 +82,19 @@ pub enum Command {
     Notify(NotifyArgs),
     /// Write synthetic monthly drops (and a truth file) for demos, tests and benchmarks
     Generate(GenerateArgs),
+    /// Write the stations' fill-in XLSX templates, one per input table, with drop-down codes
+    Template(TemplateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The folder to write the workbooks into (created if needed)
+    #[arg(long, value_parser = utf8_path, value_name = "DIR")]
+    pub out: PathBuf,
+    /// File names, headers, drop-downs and instructions in this language
+    /// (Chinese by default: the stations' clerks fill them in)
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]

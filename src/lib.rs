@@ -30,6 +30,7 @@ pub mod pipeline;
 #[cfg(feature = "engine")]
 pub mod report;
 pub mod schema;
+pub mod template;
 pub mod text;
 
 /// The KPIs of contract section 5, in report order.

@@ -30,3 +30,5 @@ mod metrics;
 mod notify;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/template.rs"]
+mod template;

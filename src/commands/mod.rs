@@ -12,6 +12,7 @@ mod metrics;
 mod notify;
 mod report;
 mod run;
+mod template;
 mod validate;
 
 use std::io::Write;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Life(args) => life::run(&ctx, args),
         Command::Fit(args) => fit::run(&ctx, args),
         Command::Notify(args) => notify::run(&ctx, args),
+        Command::Template(args) => template::run(&ctx, args),
     }
 }
 
