@@ -120,6 +120,10 @@ pub struct RunArgs {
     /// Allow a reload to leave a table of the month with fewer rows than its last load (or none)
     #[arg(long)]
     pub allow_shrink: bool,
+    /// Write each station's rejected rows and nulled fields, with what to do, to
+    /// DIR/<load month>/<station_id>.xlsx
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
+    pub station_reports: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +143,10 @@ pub struct IngestArgs {
     /// Allow a reload to leave a table of the month with fewer rows than its last load (or none)
     #[arg(long)]
     pub allow_shrink: bool,
+    /// Write each station's rejected rows and nulled fields, with what to do, to
+    /// DIR/<load month>/<station_id>.xlsx
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
+    pub station_reports: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +244,10 @@ pub struct ValidateArgs {
     /// A drop folder, or an input root of drop folders
     #[arg(value_parser = utf8_path, value_name = "DIR")]
     pub dir: PathBuf,
+    /// Write each station's rejected rows and nulled fields, with what to do, to
+    /// DIR/<load month>/<station_id>.xlsx
+    #[arg(value_parser = utf8_path, long, value_name = "DIR")]
+    pub station_reports: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

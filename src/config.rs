@@ -30,6 +30,10 @@ pub struct Config {
     /// not what a drop loads as, so changing them re-ingests nothing.
     #[serde(skip_serializing)]
     pub agreement: Agreement,
+    /// The workbooks of rejects sent back to the stations. Not part of the
+    /// hash (never serialised): they do not change the lake.
+    #[serde(skip_serializing)]
+    pub station_reports: StationReports,
     /// Alert delivery; empty by default, so nothing is sent unless
     /// configured. Not part of the configuration's hash: where alerts go
     /// does not change the lake.
@@ -66,6 +70,23 @@ pub struct Agreement {
     pub near_share: f64,
     /// The share of warranty parts whose old part should come back.
     pub old_part_target: f64,
+}
+
+/// Language of a text meant for people.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    En,
+    #[default]
+    Zh,
+}
+
+/// `[station_reports]`, see `config/defaults.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StationReports {
+    /// The language of the reasons and what to do.
+    pub lang: Language,
 }
 
 /// Where alerts are delivered (`[notify]`, see `config/defaults.toml`).

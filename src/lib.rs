@@ -30,6 +30,8 @@ pub mod pipeline;
 #[cfg(feature = "engine")]
 pub mod report;
 pub mod schema;
+#[cfg(feature = "engine")]
+pub mod station_reports;
 pub mod template;
 pub mod text;
 

@@ -86,6 +86,9 @@ pub struct MonthRun<'a> {
     pub month: Month,
     pub inputs: Inputs,
     pub tables: Tables,
+    /// Where `--station-reports` wrote the stations' workbooks, for the
+    /// data-quality page's links.
+    pub station_reports: Option<PathBuf>,
 }
 
 impl<'a> MonthRun<'a> {
@@ -127,6 +130,7 @@ impl<'a> MonthRun<'a> {
             month,
             inputs,
             tables,
+            station_reports: None,
         })
     }
 

@@ -30,5 +30,7 @@ mod metrics;
 mod notify;
 #[path = "it/report.rs"]
 mod report;
+#[path = "it/station_reports.rs"]
+mod station_reports;
 #[path = "it/template.rs"]
 mod template;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::IngestArgs;
-use crate::commands::{ingest_with_bar, print_ingest, Context};
+use crate::commands::{ingest_with_bar, print_ingest, write_station_reports, Context};
 use crate::error::Result;
 use crate::ingest::load::Options;
 
@@ -18,6 +18,9 @@ pub fn run(ctx: &Context, args: IngestArgs) -> Result<ExitCode> {
     let outcome = ingest_with_bar(ctx, &opts)?;
     if !ctx.quiet {
         print_ingest(&outcome);
+    }
+    if let Some(dir) = &args.station_reports {
+        write_station_reports(ctx, dir, &outcome.loaded)?;
     }
     Ok(ExitCode::SUCCESS)
 }

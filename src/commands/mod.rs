@@ -82,6 +82,24 @@ pub fn ingest_with_bar(ctx: &Context, opts: &Options) -> Result<Outcome> {
     load::run(opts, &ctx.schemas, &ctx.config, &bar)
 }
 
+/// Write the station workbooks of each drop loaded (`--station-reports`).
+pub fn write_station_reports(
+    ctx: &Context,
+    dir: &std::path::Path,
+    drops: &[crate::ingest::PreparedDrop],
+) -> Result<()> {
+    let mut count = 0;
+    for d in drops {
+        let rejects: Vec<_> = d.rejects().collect();
+        count += crate::station_reports::write(dir, &d.month, &rejects, &ctx.schemas, ctx.config.station_reports.lang)?
+            .len();
+    }
+    if !ctx.quiet && !drops.is_empty() {
+        crate::say!("{count} station workbook{} written under {}", if count == 1 { "" } else { "s" }, dir.display());
+    }
+    Ok(())
+}
+
 /// The table per file of an ingest, and the drops loaded and skipped.
 pub fn print_ingest(outcome: &Outcome) {
     let mut out = out();

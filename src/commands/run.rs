@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use crate::cli::RunArgs;
 use crate::commands::{
-    exit_code, ingest_with_bar, out, print_alerts, print_deliveries, print_ingest, Context, UNDELIVERED,
+    exit_code, ingest_with_bar, out, print_alerts, print_deliveries, print_ingest, write_station_reports, Context,
+    UNDELIVERED,
 };
 use crate::error::Result;
 use crate::ingest::load::Options;
@@ -27,7 +28,11 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     if !ctx.quiet {
         print_ingest(&outcome);
     }
-    let run = MonthRun::open(&ctx.config, &ctx.schemas, &opts.lake, &args.out, args.month.as_deref())?;
+    if let Some(dir) = &args.station_reports {
+        write_station_reports(ctx, dir, &outcome.loaded)?;
+    }
+    let mut run = MonthRun::open(&ctx.config, &ctx.schemas, &opts.lake, &args.out, args.month.as_deref())?;
+    run.station_reports = args.station_reports.clone();
     let history = run.history(report_history_months(&ctx.config))?;
     let raised = run.alerts(&history)?;
     let life = run.life()?;

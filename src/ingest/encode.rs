@@ -57,6 +57,8 @@ pub fn rejects_frame(rejects: &[Reject]) -> PolarsResult<DataFrame> {
         s("rule", &|r| Some(r.rule)),
         s("reason", &|r| Some(&r.reason)),
         s("action", &|r| Some(r.action.as_str())),
+        s("station_id", &|r| r.station_id.as_deref()),
+        s("repair_id", &|r| r.repair_id.as_deref()),
     ];
     DataFrame::new(rejects.len(), cols)
 }

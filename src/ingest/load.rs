@@ -8,7 +8,7 @@ use chrono::{SecondsFormat, Utc};
 
 use crate::config::Config;
 use crate::error::{Error, FileProblem, Result};
-use crate::ingest::{check_drop, discover, encode, fingerprint, prepare_drop, PreparedDrop};
+use crate::ingest::{check_drop, discover, encode, fingerprint, owners, prepare_drop, PreparedDrop};
 use crate::lake::{frame, Lake, Manifest, ManifestFile, PartitionData, REJECTS};
 use crate::schema::Schemas;
 
@@ -149,6 +149,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
         Ok(())
     })?;
     outcome.loaded.sort_by(|a, b| a.month.cmp(&b.month));
+    resolve_owners(&lake, schemas, &mut outcome.loaded)?;
     Ok(outcome)
 }
 
@@ -201,6 +202,8 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
         t.release_rows();
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });
     }
+    // The rejects as sent: a visit's station is its repair's, found when
+    // read (`owners`), since the repair may come in another drop.
     let rejects: Vec<_> = prepared.rejects().cloned().collect();
     let mut df = encode::rejects_frame(&rejects)?;
     parts.push(PartitionData {
@@ -209,6 +212,21 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
         parquet: frame::parquet_bytes(&mut df)?,
     });
     Ok(parts)
+}
+
+/// Give the loaded drops' rejects that name a repair its station, from
+/// the lake once every drop of the run is in (`owners::lake_stations`).
+fn resolve_owners(lake: &Lake, schemas: &Schemas, loaded: &mut [PreparedDrop]) -> Result<()> {
+    let all: Vec<_> = loaded.iter().flat_map(|d| d.rejects()).collect();
+    let wanted = owners::wanted(&all);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let stations = owners::lake_stations(lake, schemas, &wanted)?;
+    for d in loaded {
+        owners::resolve(d, &stations);
+    }
+    Ok(())
 }
 
 /// Write one prepared drop: its partitions, then its manifest.

@@ -10,6 +10,7 @@ pub mod encode;
 pub mod header;
 #[cfg(feature = "engine")]
 pub mod load;
+pub mod owners;
 pub mod read;
 pub mod rows;
 pub mod summary;

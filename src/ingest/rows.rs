@@ -36,6 +36,12 @@ pub struct Reject {
     pub rule: &'static str,
     pub reason: String,
     pub action: Action,
+    /// The station whose row this is, as sent: the row's `station_id`
+    /// cell, None when the table has none or that cell is the problem.
+    pub station_id: Option<String>,
+    /// For a table without `station_id` (visits): the row's repair, whose
+    /// station the row belongs to (`stations::resolve`).
+    pub repair_id: Option<String>,
 }
 
 /// Per-file counts.

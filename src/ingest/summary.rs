@@ -95,6 +95,8 @@ mod tests {
             rule: "missing_required",
             reason: "`cause` is required but empty".into(),
             action: Action::RowRejected,
+            station_id: Some("S1".into()),
+            repair_id: None,
         };
         let mut buf = Vec::new();
         reject_list(&mut buf, "2026-10", &[&r]).unwrap();

@@ -35,7 +35,7 @@ pub fn table_schema(schema: &TableSchema) -> Schema {
 /// it; a test there checks that the two agree).
 pub fn rejects_schema() -> Schema {
     let int = ["line"];
-    ["table", "source_file", "line", "column", "value", "key", "rule", "reason", "action"]
+    ["table", "source_file", "line", "column", "value", "key", "rule", "reason", "action", "station_id", "repair_id"]
         .iter()
         .map(|c| Field::new((*c).into(), if int.contains(c) { DataType::Int64 } else { DataType::String }))
         .collect()

@@ -158,9 +158,18 @@ fn scan_manifests(
         }
         let Some(p) = m.partition(table) else { continue };
         let path = lake.root.join(&p.store);
-        let lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&path)?, ScanArgsParquet::default())?
-            .with_column(lit(m.load_month.clone()).alias(LOAD_MONTH));
-        frames.push(lf);
+        let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&path)?, ScanArgsParquet::default())?;
+        if table == crate::lake::REJECTS {
+            // The rejects gained `station_id` and `repair_id` without a
+            // re-ingest: a load made before has the columns as nulls.
+            let have = lf.collect_schema()?;
+            for (name, dtype) in empty.iter() {
+                if have.get(name).is_none() {
+                    lf = lf.with_column(lit(NULL).cast(dtype.clone()).alias(name.clone()));
+                }
+            }
+        }
+        frames.push(lf.with_column(lit(m.load_month.clone()).alias(LOAD_MONTH)));
     }
     if frames.is_empty() {
         let mut df = DataFrame::empty_with_schema(&empty);

@@ -71,7 +71,14 @@ struct Rules<'s> {
     required_if: Vec<Option<usize>>,
     only_if: Vec<Option<usize>>,
     key: Vec<usize>,
+    /// The column that says whose row it is (`station_id`), or for a table
+    /// without one, the repair it belongs to.
+    station: Option<usize>,
+    repair: Option<usize>,
 }
+
+/// Whose row a reject is: (station_id, repair_id) as sent.
+type Owner = (Option<String>, Option<String>);
 
 /// Validates the rows of one table, file after file, for one load.
 pub struct Validator<'s> {
@@ -134,6 +141,8 @@ impl<'s> Validator<'s> {
             required_if: schema.columns.iter().map(|c| idx(&c.required_if)).collect(),
             only_if: schema.columns.iter().map(|c| idx(&c.only_if)).collect(),
             key: schema.key_indices(),
+            station: schema.column_index("station_id"),
+            repair: schema.column_index("station_id").map_or_else(|| schema.column_index("repair_id"), |_| None),
         };
         Ok(Validator {
             columns: schema.columns.iter().map(|c| ColumnData::new(c.ty)).collect(),
@@ -257,6 +266,7 @@ impl<'s> Validator<'s> {
                 p.rule,
                 p.reason,
                 Action::FieldNulled,
+                self.owner(mapping, row, Some(p.column)),
             );
             self.rejects.push(r);
         }
@@ -274,8 +284,29 @@ impl<'s> Validator<'s> {
         let key = key_text(&self.rules.key, mapping, row);
         let file = self.files.len() - 1;
         self.files[file].rows_rejected += 1;
-        let r = self.record(file, row.line, column, value, key, rule, reason, Action::RowRejected);
+        let owner = self.owner(mapping, row, column);
+        let r = self.record(file, row.line, column, value, key, rule, reason, Action::RowRejected, owner);
         self.rejects.push(r);
+    }
+
+    /// Whose row this is: its station_id (or repair_id) cell, trimmed;
+    /// None when empty or when that cell is the one at fault.
+    fn owner(&self, mapping: &Mapping, row: &Row<'_>, bad: Option<usize>) -> Owner {
+        let cell = |c: Option<usize>| {
+            c.filter(|&c| Some(c) != bad)
+                .map(|c| trim(cell_text(mapping, row, c)).to_string())
+                .filter(|v| !v.is_empty())
+        };
+        (cell(self.rules.station), cell(self.rules.repair))
+    }
+
+    /// Whose row a stored row is.
+    fn stored_owner(&self, row: usize) -> Owner {
+        let cell = |c: Option<usize>| match c.map(|c| &self.columns[c]) {
+            Some(ColumnData::Str(v)) => v.get(row).map(str::to_string),
+            _ => None,
+        };
+        (cell(self.rules.station), cell(self.rules.repair))
     }
 
     /// An earlier row of the same key in this load loses to a later one.
@@ -311,6 +342,7 @@ impl<'s> Validator<'s> {
             "duplicate_key",
             reason,
             Action::RowRejected,
+            self.stored_owner(prev),
         );
         self.rejects.push(r);
     }
@@ -326,6 +358,7 @@ impl<'s> Validator<'s> {
         rule: &'static str,
         reason: String,
         action: Action,
+        owner: Owner,
     ) -> Reject {
         let col: Option<&Column> = column.map(|c| &self.rules.schema.columns[c]);
         let personal = col.is_some_and(|c| c.personal);
@@ -352,6 +385,8 @@ impl<'s> Validator<'s> {
             rule,
             reason: text::mask_phones(&reason).into_owned(),
             action,
+            station_id: owner.0,
+            repair_id: owner.1,
         }
     }
 
