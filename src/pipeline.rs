@@ -41,6 +41,28 @@ pub struct Raised {
     pub evidence: Evidence,
 }
 
+/// The path of `file` relative to the folder `from`, as a URL path
+/// (`../../back/2026-10/ST001.xlsx`), each segment percent-encoded.
+pub fn relative_link(from: &Path, file: &Path) -> Result<String> {
+    let abs = |p: &Path| std::path::absolute(p).map_err(crate::error::read_err(p));
+    let (from, file) = (abs(from)?, abs(file)?);
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), file.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    for c in &b[common..] {
+        let text = c.as_os_str().to_string_lossy();
+        parts.push(
+            text.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect(),
+        );
+    }
+    Ok(parts.join("/"))
+}
+
 /// The lake's first and latest load months.
 fn load_bounds(lake: &Lake, manifests: &[Manifest]) -> Result<(String, String)> {
     match (manifests.first(), manifests.last()) {
@@ -218,6 +240,9 @@ impl<'a> MonthRun<'a> {
         let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month, self.config))?;
         let complaints = collect(data::complaints(&self.inputs, &self.month))?;
         let rejects = collect(data::rejects(&self.inputs))?;
+        let station_rejects = collect(data::station_rejects(&self.inputs, &self.month))?;
+        let dir = report::folder(&self.out, &self.month.label);
+        let station_links = self.station_links(&station_rejects, &dir)?;
         let batch_curves = self.batch_curves(raised, &life.life)?;
 
         let mut digest = Sha256::new();
@@ -254,11 +279,39 @@ impl<'a> MonthRun<'a> {
             life: &life.life,
             forecast: &life.forecast,
             batch_curves: &batch_curves,
+            station_rejects: &station_rejects,
+            station_links: &station_links,
         };
         let built = report::build(&sources, lang, &run)?;
-        let dir = report::folder(&self.out, &self.month.label);
         report::write(&dir, &built)?;
         Ok(dir)
+    }
+
+    /// The workbooks `--station-reports` wrote for the stations with
+    /// rejects, as links relative to the report's folder `dir`.
+    fn station_links(
+        &self,
+        station_rejects: &polars::prelude::DataFrame,
+        dir: &Path,
+    ) -> Result<std::collections::BTreeMap<(String, String), String>> {
+        let mut links = std::collections::BTreeMap::new();
+        let Some(reports) = &self.station_reports else { return Ok(links) };
+        let texts = crate::metrics::columns::texts;
+        for (load, station) in
+            texts(station_rejects, "load_month").into_iter().zip(texts(station_rejects, "station_id"))
+        {
+            let (Some(load), Some(station)) = (load, station) else { continue };
+            let owner = if crate::station_reports::is_plain_code(&station) {
+                crate::station_reports::Owner::Station(station.clone())
+            } else {
+                crate::station_reports::Owner::Unsafe(station.clone())
+            };
+            let file = owner.path(&crate::station_reports::month_dir(reports, &load));
+            if file.is_file() {
+                links.insert((load, station), relative_link(dir, &file)?);
+            }
+        }
+        Ok(links)
     }
 
     /// Deliver the month's alerts that are due on the configured channels

@@ -174,3 +174,20 @@ mod tests {
         assert_eq!(truncate("ab", 3), "ab");
     }
 }
+
+/// Columns `s` takes on a terminal: a CJK character takes two.
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` padded with spaces to `width` terminal columns (left-aligned), for
+/// tables that hold Chinese file names, codes or ids; `format!("{:<w$}")`
+/// counts characters and would misalign them.
+pub fn pad(s: &str, width: usize) -> String {
+    let w = display_width(s);
+    if w >= width {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(width - w))
+    }
+}

@@ -10,11 +10,19 @@ use crate::ingest::FileResult;
 
 /// One line per file, under a header.
 pub fn file_table(out: &mut impl Write, rows: &[(&str, &FileResult)]) -> io::Result<()> {
-    let width = rows.iter().map(|(_, f)| f.name.chars().count()).max().unwrap_or(4).clamp(4, 40);
+    use crate::text::{display_width, pad};
+    // Display width, not characters: `维修记录.csv` takes 12 columns.
+    let width = rows.iter().map(|(_, f)| display_width(&f.name)).max().unwrap_or(4).clamp(4, 40);
     writeln!(
         out,
-        "{:<7}  {:<width$}  {:<14}  {:>9}  {:>9}  {:>8}  {:>6}  top reasons",
-        "load", "file", "table", "read", "loaded", "rejected", "nulled"
+        "{:<7}  {}  {:<14}  {:>9}  {:>9}  {:>8}  {:>6}  top reasons",
+        "load",
+        pad("file", width),
+        "table",
+        "read",
+        "loaded",
+        "rejected",
+        "nulled"
     )?;
     for (month, f) in rows {
         let reasons = f
@@ -26,9 +34,9 @@ pub fn file_table(out: &mut impl Write, rows: &[(&str, &FileResult)]) -> io::Res
             .join("; ");
         writeln!(
             out,
-            "{:<7}  {:<width$}  {:<14}  {:>9}  {:>9}  {:>8}  {:>6}  {}",
+            "{:<7}  {}  {:<14}  {:>9}  {:>9}  {:>8}  {:>6}  {}",
             month,
-            f.name,
+            pad(&f.name, width),
             f.table.as_deref().unwrap_or("-"),
             f.stats.rows_read,
             f.stats.rows_loaded,
@@ -104,5 +112,30 @@ mod tests {
             String::from_utf8(buf).unwrap(),
             "2026-10/repairs.csv:7 `cause`: `cause` is required but empty (row_rejected)\n"
         );
+    }
+
+    #[test]
+    fn chinese_file_names_keep_the_columns_aligned() {
+        let file = |name: &str| FileResult {
+            name: name.into(),
+            table: Some("repairs".into()),
+            encoding: "gbk".into(),
+            bytes: 1,
+            sha256: "x".into(),
+            stats: FileStats { name: name.into(), rows_read: 12345, ..FileStats::default() },
+            warnings: Vec::new(),
+            top_reasons: Vec::new(),
+        };
+        let (a, b) = (file("维修记录.csv"), file("repairs.csv"));
+        let mut buf = Vec::new();
+        file_table(&mut buf, &[("2026-10", &a), ("2026-10", &b)]).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        // The table column starts at the same terminal column on every line.
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|l| crate::text::display_width(&l[..l.find("repairs  ").or_else(|| l.find("table")).unwrap()]))
+            .collect();
+        assert_eq!(starts, [starts[0]; 3], "{text}");
+        assert_eq!(crate::text::display_width("维修记录.csv"), 12);
     }
 }

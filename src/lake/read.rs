@@ -21,6 +21,14 @@ impl Lake {
         scan_manifests(self, &manifests, table, empty, through)
     }
 
+    /// The rows of `table` that the loads of `months` committed, with
+    /// `load_month` (the loads of other months are not read).
+    pub fn scan_loads(&self, table: &str, empty: Schema, months: &[String]) -> Result<LazyFrame> {
+        let manifests: Vec<Manifest> =
+            self.manifests()?.into_iter().filter(|m| months.contains(&m.load_month)).collect();
+        scan_manifests(self, &manifests, table, empty, None)
+    }
+
     /// The current state of an input table: every load, latest load wins.
     pub fn current(&self, schema: &TableSchema) -> Result<LazyFrame> {
         self.current_through(schema, None, None)

@@ -65,6 +65,10 @@ pub struct Inputs {
     /// Per input file of every load: load_month, file, table, rows_read,
     /// rows_loaded, rows_rejected, fields_nulled.
     pub loads: LazyFrame,
+    /// The rows that the loads of M and M+1 committed, one per row:
+    /// load_month, station_id (null for visits) and repair_id (visits'),
+    /// for the data-quality page's stations by rejects.
+    pub loaded_rows: LazyFrame,
 }
 
 /// The metric tables of one month.
@@ -285,7 +289,25 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         forms_history: history("feedback_forms", &["form_id", "station_id", "submitted_at"])?,
         rejects: lake.scan(REJECTS, frame::rejects_schema(), None)?,
         loads,
+        loaded_rows: rows_of_loads(lake, schemas, &[month.label.clone(), month.next.clone()])?,
     })
+}
+
+/// One row per row loaded by the loads of `months`: load_month,
+/// station_id, repair_id (the station of a visit is its repair's).
+fn rows_of_loads(lake: &Lake, schemas: &Schemas, months: &[String]) -> Result<LazyFrame> {
+    let mut frames = Vec::new();
+    for t in &schemas.tables {
+        let owner = |c: &str| if t.column(c).is_some() { col(c) } else { lit(NULL).cast(DataType::String).alias(c) };
+        let (station, repair) = match (t.column("station_id"), t.column("repair_id")) {
+            (Some(_), _) => (owner("station_id"), lit(NULL).cast(DataType::String).alias("repair_id")),
+            (None, Some(_)) => (lit(NULL).cast(DataType::String).alias("station_id"), owner("repair_id")),
+            (None, None) => continue,
+        };
+        let lf = lake.scan_loads(&t.table, frame::table_schema(t), months)?;
+        frames.push(lf.select([col("load_month"), station, repair]));
+    }
+    Ok(concat(frames, UnionArgs::default())?)
 }
 
 /// The station and form columns the metrics read.

@@ -8,6 +8,8 @@ use std::io::{self, Write};
 
 use polars::prelude::*;
 
+use crate::text::pad;
+
 use super::columns::{numbers, texts};
 use super::{Month, Tables};
 
@@ -80,8 +82,8 @@ pub fn render(
         };
         writeln!(
             out,
-            "  {:<16} {:>6.2}  {:>4} failing units  {change}",
-            comps[i],
+            "  {} {:>6.2}  {:>4} failing units  {change}",
+            pad(&comps[i], 16),
             rates[i].unwrap_or(0.0),
             fails[i].unwrap_or(0.0)
         )?;
@@ -100,10 +102,10 @@ pub fn render(
     for &i in idx.iter().take(10) {
         writeln!(
             out,
-            "  {:<12} {:<19} {:<15} {:>8.1}  {:>4} failing of {:>5} units",
-            bb[i],
-            bl[i],
-            bc[i],
+            "  {} {} {} {:>8.1}  {:>4} failing of {:>5} units",
+            pad(&bb[i], 12),
+            pad(&bl[i], 19),
+            pad(&bc[i], 15),
             br[i].unwrap_or(0.0),
             bf[i].unwrap_or(0.0),
             bu[i].unwrap_or(0.0)
@@ -122,7 +124,7 @@ pub fn render(
     let mut ranked: Vec<_> = missed.into_iter().collect();
     ranked.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     for (station, kpis) in ranked.iter().take(5) {
-        writeln!(out, "  {:<8} {} missed: {}", station, kpis.len(), kpis.join(", "))?;
+        writeln!(out, "  {} {} missed: {}", pad(station, 8), kpis.len(), kpis.join(", "))?;
     }
     if ranked.is_empty() {
         writeln!(out, "  none")?;

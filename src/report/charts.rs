@@ -51,6 +51,8 @@ pub struct LineChart {
     /// Points ringed in red, and the legend entry for them.
     pub rings: Vec<(usize, f64)>,
     pub ring_label: String,
+    /// Values are counts of things (rows, units): whole-number ticks from 0.
+    pub counts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -195,7 +197,13 @@ pub fn line_chart(c: &LineChart, size: (u32, u32)) -> Result<Vec<u8>> {
         .flat_map(|l| l.values.iter().flatten().copied())
         .chain(c.reference.iter().map(|r| r.1))
         .chain(c.rings.iter().map(|r| r.1));
-    let (lo, hi) = y_range(all, c.percent);
+    let (lo, hi) = if c.counts {
+        // From 0 to a whole number at least 1: no axis of half rows.
+        let top = all.filter(|v| v.is_finite()).fold(0.0f64, f64::max);
+        (0.0, (top * 1.1).ceil().max(top + 1.0).max(1.0))
+    } else {
+        y_range(all, c.percent)
+    };
     let mut legend: Vec<(String, Key)> = Vec::new();
     if let Some((name, _)) = &c.reference {
         legend.push((name.clone(), Key::Line(ALARM, true)));
@@ -222,11 +230,18 @@ pub fn line_chart(c: &LineChart, size: (u32, u32)) -> Result<Vec<u8>> {
             }
             categories.get(i as usize).cloned().unwrap_or_default()
         };
-        let y_fmt = |y: &f64| if c.percent { format!("{:.0}%", y * 100.0) } else { trim(*y) };
+        let y_fmt = |y: &f64| match (c.percent, c.counts) {
+            (true, _) => format!("{:.0}%", y * 100.0),
+            (_, true) if (y - y.round()).abs() > 1e-9 => String::new(),
+            (_, true) => format!("{y:.0}"),
+            _ => trim(*y),
+        };
+        let y_ticks = if c.counts { (hi as usize).min(10) + 1 } else { 10 };
         house_grid(
             chart
                 .configure_mesh()
                 .x_labels(n.min(48))
+                .y_labels(y_ticks)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
                 .x_desc(&c.x_label)
@@ -377,6 +392,7 @@ mod tests {
             percent: true,
             rings: vec![(11, 0.983)],
             ring_label: "Rule fired".into(),
+            counts: false,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The few facts the report needs beyond the metric tables and alerts,
 //! as pure LazyFrame transforms over the metrics' inputs (the command
 //! collects them): the month's failures by component and fault code,
-//! complaints per station, and the lake's rejects.
+//! complaints per station, the lake's rejects, and the stations by
+//! rejects in the loads of M and M+1.
 
 use polars::prelude::*;
 
@@ -54,4 +55,57 @@ pub fn rejects(inputs: &Inputs) -> LazyFrame {
             col("reason"),
         ])
         .sort(["load_month", "source_file", "line"], SortMultipleOptions::default().with_nulls_last(true))
+}
+
+/// Per load of M and M+1 and station with a reject: load_month,
+/// station_id (null when it cannot be told), rows_sent, rows_rejected,
+/// fields_nulled, rejected_share; most rows rejected first. A visit's
+/// station is its repair's (loaded, or rejected: a rejected repair still
+/// names its station).
+pub fn station_rejects(inputs: &Inputs, month: &Month) -> LazyFrame {
+    let loads = lit(Series::new("loads".into(), [month.label.clone(), month.next.clone()])).implode(true);
+    let rejects = inputs.rejects.clone().filter(col("load_month").is_in(loads, false));
+    let rejected_repairs = rejects
+        .clone()
+        .filter(col("table").eq(lit("repairs")).and(col("station_id").is_not_null()))
+        .select([col("key").alias("repair_id"), col("station_id").alias("rejected_station")])
+        .unique(Some(by_name(["repair_id"], true, false)), UniqueKeepStrategy::Last);
+    let current = inputs.repairs.clone().select([col("repair_id"), col("station_id").alias("repair_station")]);
+    let owner = |lf: LazyFrame| {
+        lf.join(current.clone(), [col("repair_id")], [col("repair_id")], JoinArgs::new(JoinType::Left))
+            .join(rejected_repairs.clone(), [col("repair_id")], [col("repair_id")], JoinArgs::new(JoinType::Left))
+            .with_column(
+                coalesce(&[col("station_id"), col("repair_station"), col("rejected_station")]).alias("station_id"),
+            )
+    };
+    let by = || [col("load_month"), col("station_id")];
+    let loaded =
+        owner(inputs.loaded_rows.clone()).group_by(by()).agg([len().cast(DataType::Int64).alias("rows_loaded")]);
+    let problems = owner(rejects.select([col("load_month"), col("station_id"), col("repair_id"), col("action")]))
+        .group_by(by())
+        .agg([
+            col("action").eq(lit("row_rejected")).sum().cast(DataType::Int64).alias("rows_rejected"),
+            col("action").eq(lit("field_nulled")).sum().cast(DataType::Int64).alias("fields_nulled"),
+        ]);
+    problems
+        .join(loaded, by(), by(), JoinArgs { nulls_equal: true, ..JoinArgs::new(JoinType::Left) })
+        .with_column((col("rows_loaded").fill_null(0i64) + col("rows_rejected")).alias("rows_sent"))
+        .with_column(
+            (col("rows_rejected").cast(DataType::Float64) / col("rows_sent").cast(DataType::Float64))
+                .alias("rejected_share"),
+        )
+        .select([
+            col("load_month"),
+            col("station_id"),
+            col("rows_sent"),
+            col("rows_rejected"),
+            col("fields_nulled"),
+            col("rejected_share"),
+        ])
+        .sort(
+            ["rows_rejected", "fields_nulled", "load_month", "station_id"],
+            SortMultipleOptions::default()
+                .with_order_descending_multi([true, true, false, false])
+                .with_nulls_last(true),
+        )
 }

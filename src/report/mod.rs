@@ -170,6 +170,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
             "data-quality.html",
             context! {
                 load_chart => Value::from(Serde(&quality.load_chart)),
+                stations => shown(&quality.stations),
                 loads => shown(&quality.loads),
                 rejects => shown(&quality.rejects),
                 findings => shown(&quality.findings),
@@ -197,7 +198,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         .chain(&engineering.life.plots)
         .chain(&engineering.life.batch_charts)
         .chain(&engineering.forecast.nevada_charts)
-        .chain(std::iter::once(&quality.load_chart));
+        .chain(quality.load_chart.iter());
     for c in charts {
         files.push((c.file.clone(), c.png.clone()));
     }
@@ -219,6 +220,7 @@ pub fn build(src: &Sources, lang: Lang, run: &RunInfo) -> Result<Report> {
         &engineering.forecast.key_forecast,
         &engineering.forecast.forecast,
         &quality.loads,
+        &quality.stations,
         &quality.rejects,
         &quality.findings,
         &quality.forms,

@@ -12,15 +12,17 @@ pub struct Cell {
     pub value: Option<f64>,
     /// A CSS class: `num` (right-aligned), `bad`, `good`, `critical`, `warning`.
     pub class: String,
+    /// A relative link the page puts on the text (never from input data).
+    pub href: Option<String>,
 }
 
 impl Cell {
     pub fn text(s: impl Into<String>) -> Cell {
-        Cell { text: s.into(), value: None, class: String::new() }
+        Cell { text: s.into(), value: None, class: String::new(), href: None }
     }
 
     pub fn num(v: f64, text: String) -> Cell {
-        Cell { text, value: Some(v), class: "num".into() }
+        Cell { text, value: Some(v), class: "num".into(), href: None }
     }
 
     pub fn int(v: i64) -> Cell {
@@ -31,7 +33,7 @@ impl Cell {
     pub fn pct(v: Option<f64>) -> Cell {
         match v {
             Some(v) => Cell::num(v, format!("{:.1}%", v * 100.0)),
-            None => Cell { text: "–".into(), value: None, class: "num".into() },
+            None => Cell { text: "–".into(), value: None, class: "num".into(), href: None },
         }
     }
 
@@ -39,13 +41,13 @@ impl Cell {
     /// (a float would round amounts beyond 15 digits).
     pub fn money(cents: Option<i128>) -> Cell {
         let text = cents.map(crate::metrics::columns::money_text).unwrap_or_else(|| "–".into());
-        Cell { text, value: None, class: "num".into() }
+        Cell { text, value: None, class: "num".into(), href: None }
     }
 
     pub fn float(v: Option<f64>, decimals: usize) -> Cell {
         match v {
             Some(v) => Cell::num(v, format!("{v:.decimals$}")),
-            None => Cell { text: "–".into(), value: None, class: "num".into() },
+            None => Cell { text: "–".into(), value: None, class: "num".into(), href: None },
         }
     }
 
@@ -56,6 +58,11 @@ impl Cell {
             Some(_) => self.clone(),
             None => Cell { text: crate::text::shown(&self.text, max), ..self.clone() },
         }
+    }
+
+    pub fn with_href(mut self, href: String) -> Cell {
+        self.href = Some(href);
+        self
     }
 
     pub fn with_class(mut self, class: &str) -> Cell {

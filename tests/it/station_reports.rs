@@ -129,3 +129,49 @@ fn a_station_id_never_becomes_a_path_outside_the_folder() {
     let title = wb.worksheet_range_at(0).unwrap().unwrap().get((0, 0)).unwrap().to_string();
     assert!(title.contains("不是规范代码"), "{title}");
 }
+
+#[test]
+fn the_data_quality_page_ranks_stations_links_workbooks_and_sorts_forms() {
+    let w = Workdir::new();
+    w.qfb(&["run", "--input", SAMPLE, "--out", "out", "--station-reports", "back"]).expect(0);
+    let dir = "out/reports/2026-09";
+    let page = std::fs::read_to_string(w.path(&format!("{dir}/data-quality.html"))).unwrap();
+    // ST053 sent 92 rows in the 2026-10 load (tests/reference/station_rows.py
+    // counts them from the CSV), none rejected, one field nulled; its name
+    // links to its workbook, relative to the page.
+    let csv = std::fs::read_to_string(w.path(&format!("{dir}/station_rejects.csv"))).unwrap();
+    assert_eq!(
+        csv,
+        "\u{feff}Load month,Station,Rows sent,Rejected,Share rejected,Fields nulled\n2026-10,ST053,92,0,0,1\n"
+    );
+    let link = "../../../back/2026-10/ST053.xlsx";
+    assert!(page.contains(&format!("<a href=\"{}\">ST053</a>", link.replace('/', "&#x2f;"))), "{page}");
+    assert!(w.path(dir).join(link).is_file());
+
+    // Form reconciliation: the largest difference first, 40 on the page,
+    // every pair in the CSV, with the station's count of disagreeing pairs.
+    let forms = std::fs::read_to_string(w.path(&format!("{dir}/form_reconciliation.csv"))).unwrap();
+    let rows: Vec<Vec<String>> = forms.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 50);
+    let gaps: Vec<i64> = rows.iter().map(|r| r[4].parse().unwrap()).collect();
+    assert!(gaps.windows(2).all(|p| p[0] >= p[1]), "{gaps:?}");
+    for r in &rows {
+        let at_station = rows.iter().filter(|x| x[0] == r[0]).count();
+        assert_eq!(r[5], at_station.to_string(), "{r:?}");
+    }
+    let section = &page[page.find("id=\"form_reconciliation\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(section.matches("<tr><td>").count(), 40);
+    assert!(section.contains("(40 / 50)"));
+}
+
+#[test]
+fn a_lake_without_rejects_says_so_instead_of_charting_zero() {
+    let w = Workdir::new();
+    w.qfb(&["generate", "--out", "in", "--units", "2000", "--months", "3", "--utf8-only"]).expect(0);
+    w.qfb(&["run", "--input", "in", "--out", "out"]).expect(0);
+    let month = std::fs::read_dir(w.path("out/reports")).unwrap().next().unwrap().unwrap().path();
+    let page = std::fs::read_to_string(month.join("data-quality.html")).unwrap();
+    assert!(page.contains("No rejects: every row of every load was loaded whole."));
+    assert!(!month.join("loads.png").exists() && !page.contains("loads.png"));
+}

@@ -69,6 +69,7 @@ fn rate_groups(src: &Sources, t: &Text) -> Result<Vec<RateGroup>> {
                 percent: false,
                 rings: Vec::new(),
                 ring_label: String::new(),
+                counts: false,
             };
             let alt = format!(
                 "{title}: {} {} – {}",
@@ -161,6 +162,7 @@ fn control_charts(src: &Sources, t: &Text) -> Result<(Vec<Chart>, Table)> {
             percent: false,
             rings,
             ring_label: t.get("rule_fired").into(),
+            counts: false,
         };
         let last = chart.points.len() - 1;
         let alt = format!(
@@ -344,6 +346,7 @@ fn batches(src: &Sources, t: &Text) -> Result<(Table, Vec<Chart>)> {
             percent: false,
             rings: Vec::new(),
             ring_label: String::new(),
+            counts: false,
         };
         let alt = format!("{title}: {} {o}, {} {e:.1}", t.get("observed"), t.get("expected"));
         batch_charts.push(Chart::line(format!("batch-{}.png", i + 1), alt, &spec, (460, 260))?);

@@ -114,6 +114,7 @@ pub fn summary_section(src: &Sources, t: &Text) -> Result<ForecastSummary> {
         percent: false,
         rings: Vec::new(),
         ring_label: String::new(),
+        counts: false,
     };
     let next = future.first().map_or(0.0, |c| c.mean);
     let mut charts = vec![Chart::line(
@@ -147,6 +148,7 @@ pub fn summary_section(src: &Sources, t: &Text) -> Result<ForecastSummary> {
             percent: false,
             rings: Vec::new(),
             ring_label: String::new(),
+            counts: false,
         };
         let inside = company_track.iter().filter(|r| r.lower <= r.actual && r.actual <= r.upper).count();
         let alt = format!("{}: {inside} / {}", t.get("forecast_vs_actual"), company_track.len());

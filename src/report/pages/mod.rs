@@ -41,6 +41,11 @@ pub struct Sources<'a> {
     pub forecast: &'a crate::life::forecast::Forecast,
     /// Flagged batches' Kaplan–Meier curves against the rest of the line.
     pub batch_curves: &'a [crate::life::lake::BatchCurve],
+    /// From `data::station_rejects`.
+    pub station_rejects: &'a DataFrame,
+    /// (load month, station_id) → the relative link of the station's
+    /// workbook, when `--station-reports` wrote one.
+    pub station_links: &'a BTreeMap<(String, String), String>,
 }
 
 /// A chart: its file beside the page, its alt text and its PNG bytes.
@@ -108,7 +113,8 @@ pub struct Engineering {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Quality {
-    pub load_chart: Chart,
+    pub load_chart: Option<Chart>,
+    pub stations: Table,
     pub loads: Table,
     pub rejects: Table,
     pub findings: Table,

@@ -19,6 +19,7 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
     let (audit, recoverable) = audit(src, t);
     Ok(Quality {
         load_chart: load_chart(src, t)?,
+        stations: stations(src, t),
         loads: loads(src, t),
         rejects: rejects(src, t),
         findings: findings(src, t),
@@ -27,6 +28,46 @@ pub fn quality(src: &Sources, t: &Text) -> Result<Quality> {
         recoverable,
         manifest: manifest(src, t),
     })
+}
+
+/// Stations by rows rejected in the loads of M and M+1, with the share of
+/// their rows, linked to their workbooks when `--station-reports` wrote
+/// them.
+fn stations(src: &Sources, t: &Text) -> Table {
+    let s = src.station_rejects;
+    let headers = ["load_month", "station", "rows_sent", "rows_rejected", "rejected_share", "fields_nulled"];
+    let mut table = Table::new(
+        "station_rejects",
+        t.get("station_rejects_heading"),
+        headers.iter().map(|h| t.get(h).into()).collect(),
+    )
+    .limit(30);
+    table.note = Some(t.get("station_rejects_note").into());
+    let (load, station) = (texts(s, "load_month"), texts(s, "station_id"));
+    let (sent, rejected, nulled, share) = (
+        numbers(s, "rows_sent"),
+        numbers(s, "rows_rejected"),
+        numbers(s, "fields_nulled"),
+        numbers(s, "rejected_share"),
+    );
+    for r in 0..s.height() {
+        let load = load[r].clone().unwrap_or_default();
+        let name = station[r].clone().unwrap_or_else(|| t.get("station_unknown").to_string());
+        let mut cell = Cell::text(name.clone());
+        if let Some(href) = station[r].as_ref().and_then(|id| src.station_links.get(&(load.clone(), id.clone()))) {
+            cell = cell.with_href(href.clone());
+        }
+        let n = |v: Option<f64>| Cell::int(v.unwrap_or(0.0) as i64);
+        table.rows.push(vec![
+            Cell::text(load),
+            cell,
+            n(sent[r]),
+            n(rejected[r]).with_class(if rejected[r].unwrap_or(0.0) > 0.0 { "bad" } else { "" }),
+            Cell::pct(share[r]),
+            n(nulled[r]),
+        ]);
+    }
+    table
 }
 
 /// Rows per file of the loads M and M+1 (section `load`).
@@ -137,25 +178,46 @@ fn findings(src: &Sources, t: &Text) -> Table {
     findings
 }
 
-/// Feedback-form reconciliation.
+/// Rows of the form reconciliation the page shows (the CSV has them all).
+const FORMS_SHOWN: usize = 40;
+
+/// Feedback-form reconciliation, worst first: by the size of the mismatch
+/// between the form's count and the recorded quality repairs (no form
+/// counts as 0 reported), with how many components disagree at the
+/// station.
 fn forms(src: &Sources, t: &Text) -> Table {
     let fr = &src.tables.form_reconciliation;
-    let headers = ["station", "component", "reported", "recorded"];
+    let headers = ["station", "component", "reported", "recorded", "difference", "station_disagreeing"];
     let mut forms =
         Table::new("form_reconciliation", t.get("forms_heading"), headers.iter().map(|h| t.get(h).into()).collect())
-            .limit(50);
-    forms.note = Some(t.get("forms_note").into());
+            .limit(FORMS_SHOWN);
+    forms.note = Some(t.get("forms_note").replace("{n}", &FORMS_SHOWN.to_string()));
     let (fs, fc, frep, frec) =
         (texts(fr, "station_id"), texts(fr, "component"), numbers(fr, "reported"), numbers(fr, "recorded"));
-    for r in 0..fr.height() {
+    let mut per_station: BTreeMap<String, i64> = BTreeMap::new();
+    for s in fs.iter().flatten() {
+        *per_station.entry(s.clone()).or_default() += 1;
+    }
+    let mut rows: Vec<(i64, String, String, Option<i64>, i64)> = (0..fr.height())
+        .map(|r| {
+            let (rep, rec) = (frep[r].map(|v| v as i64), frec[r].unwrap_or(0.0) as i64);
+            let station = fs[r].clone().unwrap_or_default();
+            let component = fc[r].clone().unwrap_or_default();
+            ((rep.unwrap_or(0) - rec).abs(), station, component, rep, rec)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| (&a.1, &a.2).cmp(&(&b.1, &b.2))));
+    for (gap, station, component, rep, rec) in rows {
         forms.rows.push(vec![
-            Cell::text(fs[r].clone().unwrap_or_default()),
-            Cell::text(t.component(fc[r].as_deref().unwrap_or(""))),
-            match frep[r] {
-                Some(v) => Cell::int(v as i64),
+            Cell::text(station.clone()),
+            Cell::text(t.component(&component)),
+            match rep {
+                Some(v) => Cell::int(v),
                 None => Cell::text(t.get("no_form")).with_class("bad"),
             },
-            Cell::int(frec[r].unwrap_or(0.0) as i64),
+            Cell::int(rec),
+            Cell::int(gap),
+            Cell::int(per_station.get(&station).copied().unwrap_or(0)),
         ]);
     }
     forms
@@ -198,13 +260,18 @@ fn audit(src: &Sources, t: &Text) -> (Table, String) {
     (audit, money_text(recoverable))
 }
 
-/// Rejects and nulled fields per load, over every load of the lake.
-fn load_chart(src: &Sources, t: &Text) -> Result<Chart> {
+/// Rejects and nulled fields per load, over every load of the lake; none
+/// when no load had any (the page says "no rejects" instead of drawing an
+/// empty axis).
+fn load_chart(src: &Sources, t: &Text) -> Result<Option<Chart>> {
     let load_months: Vec<String> = src.manifests.iter().map(|m| m.load_month.clone()).collect();
     let per_load = |f: fn(&crate::lake::manifest::ManifestFile) -> u64| -> Vec<Option<f64>> {
         src.manifests.iter().map(|m| Some(m.files.iter().map(f).sum::<u64>() as f64)).collect()
     };
     let (rejected, nulled) = (per_load(|f| f.rows_rejected), per_load(|f| f.fields_nulled));
+    if rejected.iter().chain(&nulled).all(|v| *v == Some(0.0)) {
+        return Ok(None);
+    }
     let spec = LineChart {
         title: t.get("rejects_trend").into(),
         x_label: t.get("load_month").into(),
@@ -230,6 +297,7 @@ fn load_chart(src: &Sources, t: &Text) -> Result<Chart> {
         percent: false,
         rings: Vec::new(),
         ring_label: String::new(),
+        counts: true,
     };
     let total = |v: &[Option<f64>]| v.iter().flatten().sum::<f64>();
     let alt = format!(
@@ -242,8 +310,7 @@ fn load_chart(src: &Sources, t: &Text) -> Result<Chart> {
         t.get("fields_nulled"),
         total(&nulled)
     );
-    let load_chart = Chart::line("loads.png".into(), alt, &spec, (720, 280))?;
-    Ok(load_chart)
+    Ok(Some(Chart::line("loads.png".into(), alt, &spec, (720, 280))?))
 }
 
 /// The load manifest.

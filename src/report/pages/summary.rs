@@ -102,6 +102,7 @@ pub fn summary(src: &Sources, t: &Text) -> Result<Summary> {
             percent: true,
             rings: Vec::new(),
             ring_label: String::new(),
+            counts: false,
         };
         let alt = format!(
             "{name}: {} {} – {}, {} {}; {} {}",
