@@ -236,7 +236,8 @@ pub fn line_chart(c: &LineChart, size: (u32, u32)) -> Result<Vec<u8>> {
             (_, true) => format!("{y:.0}"),
             _ => trim(*y),
         };
-        let y_ticks = if c.counts { (hi as usize).min(10) + 1 } else { 10 };
+        // plotters draws 11 labels by default.
+        let y_ticks = if c.counts { (hi as usize).min(10) + 1 } else { 11 };
         house_grid(
             chart
                 .configure_mesh()
