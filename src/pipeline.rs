@@ -237,7 +237,7 @@ impl<'a> MonthRun<'a> {
         }
         kpi_history.reverse();
         let collect = metrics::collect;
-        let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month, self.config))?;
+        let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month))?;
         let complaints = collect(data::complaints(&self.inputs, &self.month))?;
         let rejects = collect(data::rejects(&self.inputs))?;
         let station_rejects = collect(data::station_rejects(&self.inputs, &self.month))?;

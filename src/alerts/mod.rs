@@ -174,7 +174,7 @@ pub fn compute(
     observed_from: chrono::NaiveDate,
     config: &crate::config::Config,
 ) -> polars::prelude::PolarsResult<(Vec<Alert>, Evidence)> {
-    let repairs = crate::metrics::policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config);
+    let repairs = inputs.policy_repairs.clone();
     let mut alerts = major::major_alerts(inputs.forms.clone(), month, config)?;
     let (batch_alerts, batches) =
         batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?;

@@ -77,17 +77,18 @@ pub fn trend_series(
     let latest = Month::new(latest_load, None).map(|m| month::index(m.start)).unwrap_or(i64::MAX);
 
     // Units grouped by in-service day and warranty ends (days since 1970).
-    let hist = units
-        .filter(col("sale_date").lt(lit(month.end)))
-        .group_by([
-            col("product_line"),
-            crate::metrics::days(col("in_service")).alias("s"),
-            crate::metrics::days(col("warranty_end_main")).alias("wm"),
-            crate::metrics::days(col("warranty_end_unit")).alias("wu"),
-        ])
-        .agg([len().cast(DataType::Int64).alias("n")])
-        .sort(["product_line", "s", "wm", "wu"], SortMultipleOptions::default())
-        .collect()?;
+    let hist = crate::metrics::collect(
+        units
+            .filter(col("sale_date").lt(lit(month.end)))
+            .group_by([
+                col("product_line"),
+                crate::metrics::days(col("in_service")).alias("s"),
+                crate::metrics::days(col("warranty_end_main")).alias("wm"),
+                crate::metrics::days(col("warranty_end_unit")).alias("wu"),
+            ])
+            .agg([len().cast(DataType::Int64).alias("n")])
+            .sort(["product_line", "s", "wm", "wu"], SortMultipleOptions::default()),
+    )?;
     // Failing units per component, by month reported and month in service.
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
     let start_dt = start.and_hms_opt(0, 0, 0).expect("midnight");
@@ -100,9 +101,10 @@ pub fn trend_series(
             .alias("t"),
         );
     // A unit counts once a month, at its first failure's age.
-    let fails = policy::first_failures(failures, &["product_line", "component", "t"])
-        .sort(["product_line", "component", "t", "age"], SortMultipleOptions::default())
-        .collect()?;
+    let fails = crate::metrics::collect(
+        policy::first_failures(failures, &["product_line", "component", "t"])
+            .sort(["product_line", "component", "t", "age"], SortMultipleOptions::default()),
+    )?;
     let by_age = fails;
 
     let s = crate::metrics::columns::strings;

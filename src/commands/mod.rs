@@ -12,6 +12,7 @@ mod metrics;
 mod notify;
 mod report;
 mod run;
+pub mod stages;
 mod template;
 mod validate;
 

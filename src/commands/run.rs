@@ -8,6 +8,7 @@
 use std::process::ExitCode;
 
 use crate::cli::RunArgs;
+use crate::commands::stages::Stages;
 use crate::commands::{
     exit_code, ingest_with_bar, out, print_alerts, print_deliveries, print_ingest, write_station_reports, Context,
     UNDELIVERED,
@@ -24,20 +25,23 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         force: false,
         allow_shrink: args.allow_shrink,
     };
-    let outcome = ingest_with_bar(ctx, &opts)?;
+    let mut stages = Stages::default();
+    let outcome = stages.time("ingest", || ingest_with_bar(ctx, &opts))?;
     if !ctx.quiet {
         print_ingest(&outcome);
     }
     if let Some(dir) = &args.station_reports {
         write_station_reports(ctx, dir, &outcome.loaded)?;
     }
-    let mut run = MonthRun::open(&ctx.config, &ctx.schemas, &opts.lake, &args.out, args.month.as_deref())?;
+    drop(outcome);
+    let mut run = stages
+        .time("metrics", || MonthRun::open(&ctx.config, &ctx.schemas, &opts.lake, &args.out, args.month.as_deref()))?;
     run.station_reports = args.station_reports.clone();
-    let history = run.history(report_history_months(&ctx.config))?;
-    let raised = run.alerts(&history)?;
-    let life = run.life()?;
-    let report_dir = run.report(&history, &raised, &life, args.lang.into())?;
-    let deliveries = run.notify(&raised, args.lang.into())?;
+    let history = stages.time("history", || run.history(report_history_months(&ctx.config)))?;
+    let raised = stages.time("alerts", || run.alerts(&history))?;
+    let life = stages.time("life", || run.life())?;
+    let report_dir = stages.time("report", || run.report(&history, &raised, &life, args.lang.into()))?;
+    let deliveries = stages.time("notify", || run.notify(&raised, args.lang.into()))?;
     if !ctx.quiet {
         run.summary(&mut out())?;
         print_alerts(&raised.alerts);
@@ -45,6 +49,7 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         crate::say!("alerts written to {}", run.alerts_file().display());
         crate::say!("life data written to {}", run.life_dir().display());
         crate::say!("report written to {}", report_dir.join("index.html").display());
+        crate::say!("{}", stages.line());
     }
     if !print_deliveries(&deliveries, ctx.quiet) {
         return Ok(ExitCode::from(UNDELIVERED));

@@ -32,7 +32,7 @@ use super::km::{kaplan_meier, Record, Step};
 use super::weibull::{fit, z_two_sided, Fit, Kind, Obs};
 use crate::config::Config;
 use crate::error::Result;
-use crate::metrics::{self, policy, Inputs};
+use crate::metrics::{self, Inputs};
 use crate::month::{Month, DAYS_PER_MONTH};
 
 /// The product-line label of the all-lines rows.
@@ -107,9 +107,11 @@ fn windows(inputs: &Inputs, month: &Month, first_load: &Month) -> LazyFrame {
 
 /// Each unit's first in-warranty quality failure of each component
 /// reported before the end of M, as a day in service, with its window.
-fn first_failures(inputs: &Inputs, windows: LazyFrame, month: &Month, config: &Config) -> LazyFrame {
+fn first_failures(inputs: &Inputs, windows: LazyFrame, month: &Month) -> LazyFrame {
     let end = lit(month.end.and_hms_opt(0, 0, 0).expect("midnight"));
-    let failures = policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config)
+    let failures = inputs
+        .policy_repairs
+        .clone()
         .filter(col("failure").and(col("reported_at").lt(end)))
         .group_by([col("serial"), col("component")])
         .agg([col("reported_at").min()]);
@@ -246,7 +248,7 @@ pub fn compute(inputs: &Inputs, month: &Month, first_load: &Month, config: &Conf
     let started = std::time::Instant::now();
     let windows = metrics::collect(windows(inputs, month, first_load))?.lazy();
     let groups = group_windows(windows.clone(), col("product_line"))?;
-    let failures = failure_rows(&metrics::collect(first_failures(inputs, windows, month, config))?)?;
+    let failures = failure_rows(&metrics::collect(first_failures(inputs, windows, month))?)?;
     tracing::debug!(
         "life data: {} unit groups, {} failing units in {:?}",
         groups.rows.len(),

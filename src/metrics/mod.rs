@@ -46,6 +46,11 @@ pub struct Inputs {
     /// agreement's tables use them, the 三包 cases for a few serials.
     pub unit_details: LazyFrame,
     pub repairs: LazyFrame,
+    /// The repairs with their unit's policy columns
+    /// (`policy::repairs_with_policy`), materialised once: every stage
+    /// reads them (the metrics, each month of history, alerts, life data,
+    /// the report).
+    pub policy_repairs: LazyFrame,
     pub parts: LazyFrame,
     pub visits: LazyFrame,
     pub stations: LazyFrame,
@@ -106,7 +111,7 @@ impl Tables {
 pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Tables> {
     // Shared by several tables: computed once.
     let units = inputs.units.clone();
-    let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config))?.lazy();
+    let repairs = inputs.policy_repairs.clone();
     let events = collect(kpis::events(inputs, repairs.clone(), month, config)?)?.lazy();
     let batch_failure_rates = collect(failures::batch_failure_rates(units.clone(), repairs.clone(), month, config)?)?;
     Ok(Tables {
@@ -144,8 +149,7 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
 /// Only `failure_rates`, for last month's comparison in the summary.
 pub fn failure_rates(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
     let units = inputs.units.clone();
-    let repairs = policy::repairs_with_policy(inputs.repairs.clone(), units.clone(), config);
-    collect(failures::failure_rates(units, repairs, month, config)?)
+    collect(failures::failure_rates(units, inputs.policy_repairs.clone(), month, config)?)
 }
 
 /// Collect a plan. Common-subplan elimination panics inside polars 0.55.2
@@ -231,27 +235,30 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     } else {
         history("units", &detail_columns)?.drop(by_name(["load_month"], true, false))
     };
+    let repairs = current(
+        "repairs",
+        None,
+        &[
+            "repair_id",
+            "serial",
+            "station_id",
+            "reported_at",
+            "responded_at",
+            "completed_at",
+            "component",
+            "fault_code",
+            "cause",
+            "warranty_claim",
+            "labor_cost",
+            "parts_cost",
+        ],
+    )?;
+    let policy_repairs = collect(policy::repairs_with_policy(repairs.clone(), units.clone(), config))?.lazy();
     Ok(Inputs {
         units,
         unit_details,
-        repairs: current(
-            "repairs",
-            None,
-            &[
-                "repair_id",
-                "serial",
-                "station_id",
-                "reported_at",
-                "responded_at",
-                "completed_at",
-                "component",
-                "fault_code",
-                "cause",
-                "warranty_claim",
-                "labor_cost",
-                "parts_cost",
-            ],
-        )?,
+        repairs,
+        policy_repairs,
         parts: current(
             "parts",
             None,
@@ -397,8 +404,7 @@ pub struct Past {
 /// `kpis` and `station_kpis` of an earlier `month` from these inputs (with
 /// `for_month`'s stations and forms), sharing one pass over the events.
 pub fn past_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Past> {
-    let repairs = collect(policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config))?.lazy();
-    let events = collect(kpis::events(inputs, repairs, month, config)?)?.lazy();
+    let events = collect(kpis::events(inputs, inputs.policy_repairs.clone(), month, config)?)?.lazy();
     Ok(Past {
         month: month.clone(),
         kpis: collect(kpis::kpis(events.clone(), month, config)?)?,

@@ -65,6 +65,11 @@ impl Fixture {
         Inputs {
             units: policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
             unit_details: table("units", &self.units),
+            policy_repairs: policy::repairs_with_policy(
+                table("repairs", &self.repairs),
+                policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
+                &Config::defaults(),
+            ),
             repairs: table("repairs", &self.repairs),
             parts: table("parts", &self.parts),
             visits: table("visits", &self.visits),

@@ -6,14 +6,15 @@
 
 use polars::prelude::*;
 
-use crate::config::Config;
-use crate::metrics::{in_month, policy, Inputs};
+use crate::metrics::{in_month, Inputs};
 use crate::month::Month;
 
 /// Product failures (in warranty, cause `quality`) reported in M, counted
 /// by component and fault code: component, fault_code, failures.
-pub fn failures_by_code(inputs: &Inputs, month: &Month, config: &Config) -> LazyFrame {
-    policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), config)
+pub fn failures_by_code(inputs: &Inputs, month: &Month) -> LazyFrame {
+    inputs
+        .policy_repairs
+        .clone()
         .filter(col("failure").fill_null(false).and(in_month(col("reported_at"), month)))
         .group_by([col("component"), col("fault_code")])
         .agg([len().cast(DataType::Int64).alias("failures")])
