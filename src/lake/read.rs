@@ -160,6 +160,7 @@ fn scan_manifests(
     through: Option<&str>,
 ) -> Result<LazyFrame> {
     let mut frames = Vec::new();
+    let current_schemas = crate::schema::Schemas::hash();
     for m in manifests {
         if through.is_some_and(|t| m.load_month.as_str() > t) {
             continue;
@@ -167,15 +168,19 @@ fn scan_manifests(
         let Some(p) = m.partition(table) else { continue };
         let path = lake.root.join(&p.store);
         let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&path)?, ScanArgsParquet::default())?;
-        if table == crate::lake::REJECTS {
-            // The rejects gained `station_id` and `repair_id` without a
-            // re-ingest: a load made before has the columns as nulls.
+        if table == crate::lake::REJECTS || m.schema_hash != current_schemas {
+            // A load made under older schemas (before `units.sale_price`,
+            // say) or before the rejects gained `station_id` and
+            // `repair_id` lacks those columns: read as nulls, so that
+            // `qfb report` works before `qfb run` re-ingests it.
             let have = lf.collect_schema()?;
             for (name, dtype) in empty.iter() {
                 if have.get(name).is_none() {
                     lf = lf.with_column(lit(NULL).cast(dtype.clone()).alias(name.clone()));
                 }
             }
+            // In the current column order, so that old and new loads stack.
+            lf = lf.select(empty.iter_names().map(|n| col(n.clone())).collect::<Vec<_>>());
         }
         frames.push(lf.with_column(lit(m.load_month.clone()).alias(LOAD_MONTH)));
     }

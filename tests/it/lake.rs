@@ -213,3 +213,49 @@ fn the_run_command_ingests_the_bundled_example() {
     assert!(run.stdout().contains("qfb summary for 2026-09 (complete)"), "{}", run.stdout());
     assert!(w.path("out/lake/_manifests").exists());
 }
+
+/// A lake written by an older qfb: units without `sale_price` (schemas
+/// before contract v3) and rejects without `station_id` and `repair_id`.
+/// `qfb metrics` and `qfb report` read it as it is (the columns as nulls)
+/// and give the same failure rates and KPIs as on the new lake.
+#[test]
+fn a_lake_from_an_older_qfb_is_read_as_it_is() {
+    use polars::prelude::{ParquetReader, ParquetWriter, SerReader};
+    let w = Workdir::new();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data");
+    w.qfb(&["ingest", "--input", sample, "--lake", "lake"]).expect(0);
+    w.qfb(&["metrics", "--lake", "lake", "--out", "new"]).expect(0);
+    for entry in std::fs::read_dir(w.path("lake/_manifests")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        m["schema_hash"] = "an-older-schema".into();
+        for p in m["partitions"].as_array().unwrap() {
+            let drop = match p["table"].as_str().unwrap() {
+                "units" => vec!["sale_price"],
+                "_rejects" => vec!["station_id", "repair_id"],
+                _ => continue,
+            };
+            let store = w.path(&format!("lake/{}", p["store"].as_str().unwrap()));
+            let df = ParquetReader::new(std::fs::File::open(&store).unwrap()).finish().unwrap();
+            let mut df = df.drop_many(drop);
+            ParquetWriter::new(std::fs::File::create(&store).unwrap()).finish(&mut df).unwrap();
+        }
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    }
+    w.qfb(&["metrics", "--lake", "lake", "--out", "old"]).expect(0);
+    w.qfb(&["report", "--lake", "lake", "--out", "old"]).expect(0);
+    for t in ["failure_rates", "batch_failure_rates", "kpis", "station_kpis", "claim_audit", "sanbao"] {
+        let read = |dir: &str| {
+            let path = w.path(&format!("{dir}/metrics/month=2026-09/{t}.parquet"));
+            ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+        };
+        assert!(read("old").equals_missing(&read("new")), "{t}");
+    }
+    // Without prices, no allowance: every station's is 0.
+    let allowance = ParquetReader::new(
+        std::fs::File::open(w.path("old/metrics/month=2026-09/parts_allowance.parquet")).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    assert!(texts(&allowance, "allowance").iter().all(|a| a.as_deref() == Some("0.00")));
+}
