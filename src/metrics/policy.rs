@@ -36,13 +36,20 @@ fn plus_months(date: Expr, months: u32) -> Expr {
 /// (dates). A product line missing from the configuration has no warranty
 /// (null ends), so none of its repairs is in warranty.
 pub fn units_with_warranty(units: LazyFrame, config: &Config) -> LazyFrame {
+    // Each distinct number of months is added once (a calendar offset of
+    // every unit's sale date is the costly part at 10M units), then each
+    // line picks its own.
+    let mut months: Vec<u32> = config.product_lines.iter().flat_map(|p| [p.main_months, p.unit_months]).collect();
+    months.sort_unstable();
+    months.dedup();
+    let name = |m: u32| format!("_sale_plus_{m}mo");
     let end = |main: bool| {
         let mut chain: Option<ChainedThen> = None;
         let mut first: Option<Then> = None;
         for pl in &config.product_lines {
-            let months = if main { pl.main_months } else { pl.unit_months };
+            let m = if main { pl.main_months } else { pl.unit_months };
             let cond = col("product_line").eq(lit(pl.code.clone()));
-            let value = plus_months(col("sale_date"), months);
+            let value = col(name(m));
             match (first.take(), chain.take()) {
                 (None, None) => first = Some(when(cond).then(value)),
                 (Some(t), None) => chain = Some(t.when(cond).then(value)),
@@ -56,11 +63,14 @@ pub fn units_with_warranty(units: LazyFrame, config: &Config) -> LazyFrame {
             (None, None) => null_date,
         }
     };
-    units.with_columns([
-        col("install_date").fill_null(col("sale_date")).alias("in_service"),
-        end(true).alias("warranty_end_main"),
-        end(false).alias("warranty_end_unit"),
-    ])
+    units
+        .with_columns(months.iter().map(|&m| plus_months(col("sale_date"), m).alias(name(m))).collect::<Vec<_>>())
+        .with_columns([
+            col("install_date").fill_null(col("sale_date")).alias("in_service"),
+            end(true).alias("warranty_end_main"),
+            end(false).alias("warranty_end_unit"),
+        ])
+        .drop(by_name(months.iter().map(|&m| name(m)), true, false))
 }
 
 /// True for components that are main parts.

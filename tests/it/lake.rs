@@ -252,10 +252,9 @@ fn a_lake_from_an_older_qfb_is_read_as_it_is() {
         assert!(read("old").equals_missing(&read("new")), "{t}");
     }
     // Without prices, no allowance: every station's is 0.
-    let allowance = ParquetReader::new(
-        std::fs::File::open(w.path("old/metrics/month=2026-09/parts_allowance.parquet")).unwrap(),
-    )
-    .finish()
-    .unwrap();
+    let allowance =
+        ParquetReader::new(std::fs::File::open(w.path("old/metrics/month=2026-09/parts_allowance.parquet")).unwrap())
+            .finish()
+            .unwrap();
     assert!(texts(&allowance, "allowance").iter().all(|a| a.as_deref() == Some("0.00")));
 }
