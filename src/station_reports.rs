@@ -250,8 +250,25 @@ pub fn workbook(
     wb.save_to_buffer()
 }
 
+/// Refuse an OUT inside the drops being read: the workbooks of a load
+/// replace the earlier ones in `OUT/<load month>/`, which must never be a
+/// drop folder.
+pub fn check_out(out: &Path, input: &Path) -> Result<()> {
+    let abs = |p: &Path| std::path::absolute(p).map_err(crate::error::read_err(p));
+    if abs(out)?.starts_with(abs(input)?) {
+        return Err(Error::Usage(format!(
+            "--station-reports {} is inside the input folder {}: give a folder of its own",
+            out.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Write one load's workbooks under `out`; returns the paths written. The
-/// month's folder is replaced, so a re-run leaves no stale workbook.
+/// workbooks written for the load before are removed first (only those:
+/// `*.xlsx` in the month's folder and its `_unknown/`), so a re-run leaves
+/// no stale one.
 pub fn write(
     out: &Path,
     load_month: &str,
@@ -260,8 +277,14 @@ pub fn write(
     lang: Language,
 ) -> Result<Vec<PathBuf>> {
     let dir = month_dir(out, load_month);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(write_err(&dir))?;
+    for d in [dir.clone(), dir.join("_unknown")] {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_file() && p.extension().is_some_and(|x| x == "xlsx") {
+                std::fs::remove_file(&p).map_err(write_err(&p))?;
+            }
+        }
     }
     let mut written = Vec::new();
     for (owner, list) in group(rejects.iter().copied()) {

@@ -15,6 +15,9 @@ pub fn run(ctx: &Context, args: IngestArgs) -> Result<ExitCode> {
         force: args.force,
         allow_shrink: args.allow_shrink,
     };
+    if let Some(dir) = &args.station_reports {
+        crate::station_reports::check_out(dir, &opts.input)?;
+    }
     let outcome = ingest_with_bar(ctx, &opts)?;
     if !ctx.quiet {
         print_ingest(&outcome);

@@ -26,6 +26,9 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         allow_shrink: args.allow_shrink,
     };
     let mut stages = Stages::default();
+    if let Some(dir) = &args.station_reports {
+        crate::station_reports::check_out(dir, &opts.input)?;
+    }
     let outcome = stages.time("ingest", || ingest_with_bar(ctx, &opts))?;
     if !ctx.quiet {
         print_ingest(&outcome);

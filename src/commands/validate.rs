@@ -25,6 +25,9 @@ pub fn run(ctx: &Context, args: ValidateArgs) -> Result<ExitCode> {
             vec![discover::read_drop(&args.dir, &month)?]
         }
     };
+    if let Some(dir) = &args.station_reports {
+        crate::station_reports::check_out(dir, &args.dir)?;
+    }
     let mut out = crate::commands::out();
     let mut clean = true;
     // With --station-reports, a visit's rejects go to its repair's

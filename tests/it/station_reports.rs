@@ -175,3 +175,25 @@ fn a_lake_without_rejects_says_so_instead_of_charting_zero() {
     assert!(page.contains("No rejects: every row of every load was loaded whole."));
     assert!(!month.join("loads.png").exists() && !page.contains("loads.png"));
 }
+
+#[test]
+fn the_workbooks_never_go_inside_the_drops() {
+    let w = Workdir::new();
+    w.write(
+        "in/2026-09/repairs.csv",
+        "repair_id,serial,station_id,reported_at,component,cause\nR1,SN1,ST001,2026-09-01 10:00,compressor,gremlins\n",
+    );
+    for args in [
+        vec!["validate", "in", "--station-reports", "in"],
+        vec!["ingest", "--input", "in", "--lake", "lake", "--station-reports", "in/back"],
+    ] {
+        let run = w.qfb(&args).expect(2);
+        assert!(run.stderr().contains("is inside the input folder"), "{}", run.stderr());
+    }
+    assert!(w.path("in/2026-09/repairs.csv").is_file());
+    // A re-run replaces the month's workbooks and nothing else there.
+    w.write("back/2026-09/notes.txt", "the department's own notes");
+    w.qfb(&["validate", "in", "--station-reports", "back"]).expect(1);
+    w.qfb(&["validate", "in", "--station-reports", "back"]).expect(1);
+    assert_eq!(files(&w.path("back")), [PathBuf::from("2026-09/ST001.xlsx"), PathBuf::from("2026-09/notes.txt")]);
+}
