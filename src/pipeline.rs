@@ -354,3 +354,16 @@ impl<'a> MonthRun<'a> {
         self.out.join("alerts").join(format!("month={}", self.month.label)).join("alerts.json")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_relative_and_encoded() {
+        let link = |from: &str, to: &str| relative_link(Path::new(from), Path::new(to)).unwrap();
+        assert_eq!(link("/w/out/reports/2026-09", "/w/back/2026-10/ST001.xlsx"), "../../../back/2026-10/ST001.xlsx");
+        assert_eq!(link("/w/out/reports/2026-09", "/w/out/reports/2026-09/x.xlsx"), "x.xlsx");
+        assert_eq!(link("/w/r", "/w/回 执/a b.xlsx"), "../%E5%9B%9E%20%E6%89%A7/a%20b.xlsx");
+    }
+}
