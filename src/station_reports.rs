@@ -238,7 +238,7 @@ pub fn workbook(
             // never as a formula, and masked where personal.
             ws.write_string(row, 2, crate::text::shown(r.value.as_deref().unwrap_or(""), 200))?;
             ws.write_string(row, 3, crate::text::shown(r.key.as_deref().unwrap_or(""), 200))?;
-            ws.write_with_format(row, 4, reason, &wrap)?;
+            ws.write_with_format(row, 4, crate::text::mask_phones(&reason).as_ref(), &wrap)?;
             ws.write_with_format(row, 5, todo, &wrap)?;
         }
         row += 2;
@@ -338,6 +338,20 @@ mod tests {
         assert_eq!(Owner::of(&reject(Some("ST001"), "order", None, None)).path(dir), dir.join("ST001.xlsx"));
         assert_eq!(Owner::of(&reject(None, "order", None, None)).path(dir), dir.join("_unknown.xlsx"));
         assert_eq!(month_dir(Path::new("/out"), "../../x"), Path::new("/out/_drop"));
+    }
+
+    #[test]
+    fn a_phone_in_a_value_or_record_id_is_masked_in_the_workbook() {
+        use calamine::Reader;
+        let schemas = Schemas::load().unwrap();
+        let mut r = reject(Some("ST001"), "invalid_value", Some("fault_code"), Some("13812345678"));
+        r.key = Some("13912345678".into());
+        let bytes = workbook(&Owner::of(&r), "2026-10", &[&r], &schemas, Language::Zh).unwrap();
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        let cells: Vec<String> = range.rows().flat_map(|row| row.iter().map(|c| c.to_string())).collect();
+        assert!(cells.contains(&"138****5678".to_string()) && cells.contains(&"139****5678".to_string()), "{cells:?}");
+        assert!(!cells.iter().any(|c| c.contains("13812345678") || c.contains("13912345678")), "{cells:?}");
     }
 
     #[test]
