@@ -135,17 +135,21 @@ pub fn repairs_with_policy_carrying(
 /// Months in service at `at` (a datetime expression): the largest k >= 0
 /// with `in_service + k months <= at`. Computed from calendar fields: the
 /// whole months between the dates, less one when the day of month (clamped
-/// to the later month's length) has not been reached yet.
+/// to the later month's length) has not been reached yet. In integers
+/// only: adding a per-row "k mo" offset was a string per repair.
 pub fn months_in_service(in_service: Expr, at: Expr) -> Expr {
-    let y0 = in_service.clone().dt().year().cast(DataType::Int32);
-    let m0 = in_service.clone().dt().month().cast(DataType::Int32);
-    let y1 = at.clone().dt().year().cast(DataType::Int32);
-    let m1 = at.clone().dt().month().cast(DataType::Int32);
+    let int = |e: Expr| e.cast(DataType::Int32);
+    let (y0, m0, d0) = (
+        int(in_service.clone().dt().year()),
+        int(in_service.clone().dt().month()),
+        int(in_service.dt().day()),
+    );
+    let (y1, m1, d1) = (int(at.clone().dt().year()), int(at.clone().dt().month()), int(at.clone().dt().day()));
+    let days_in_month = int(at.dt().month_end().dt().day());
     let whole = (y1 - y0) * lit(12) + (m1 - m0);
-    // in_service + whole months, clamped, as a datetime at 00:00.
-    let by = concat_str([whole.clone().cast(DataType::String), lit("mo")], "", true);
-    let anniversary = at_midnight(in_service.dt().offset_by(by));
-    let k = when(anniversary.lt_eq(at)).then(whole.clone()).otherwise(whole - lit(1));
+    // in_service + whole months falls in at's month, on day min(d0, its
+    // length), at 00:00: reached once at's day is that day or later.
+    let k = when(d1.lt(min2(d0, days_in_month))).then(whole.clone() - lit(1)).otherwise(whole);
     when(k.clone().lt(lit(0))).then(lit(0)).otherwise(k).cast(DataType::Int64)
 }
 
