@@ -139,11 +139,8 @@ pub fn repairs_with_policy_carrying(
 /// only: adding a per-row "k mo" offset was a string per repair.
 pub fn months_in_service(in_service: Expr, at: Expr) -> Expr {
     let int = |e: Expr| e.cast(DataType::Int32);
-    let (y0, m0, d0) = (
-        int(in_service.clone().dt().year()),
-        int(in_service.clone().dt().month()),
-        int(in_service.dt().day()),
-    );
+    let (y0, m0, d0) =
+        (int(in_service.clone().dt().year()), int(in_service.clone().dt().month()), int(in_service.dt().day()));
     let (y1, m1, d1) = (int(at.clone().dt().year()), int(at.clone().dt().month()), int(at.clone().dt().day()));
     let days_in_month = int(at.dt().month_end().dt().day());
     let whole = (y1 - y0) * lit(12) + (m1 - m0);
