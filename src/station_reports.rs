@@ -6,7 +6,8 @@
 //! count at the top.
 //!
 //! A station id becomes a file name only when it is a plain code (letters,
-//! digits, `-` and `_`, not a device name): anything else, such as `../x`,
+//! digits, `-` and `_`, not a device name, not a phone number): anything
+//! else, such as `../x`,
 //! goes to `OUT/<load month>/_unknown/<hash>.xlsx`, and its reasons say
 //! why. Rows whose station cannot be told (the station_id cell itself is
 //! bad, or a visit whose repair is unknown) go to `_unknown.xlsx`.
@@ -37,11 +38,14 @@ pub enum Owner {
 /// Windows device names, which no file may be called, whatever its case.
 const DEVICES: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3"];
 
-/// A station id that is safe as a file name on every system.
+/// A station id that is safe as a file name on every system, and that
+/// shows no phone number: an id of phone shape (`13812345678`) is masked
+/// wherever qfb shows it, so it may not name a file either.
 pub fn is_plain_code(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && !DEVICES.contains(&id.to_ascii_lowercase().as_str())
+        && crate::text::mask_phones(id) == id
 }
 
 impl Owner {
@@ -170,7 +174,7 @@ pub fn workbook(
     let rejected = rejects.iter().filter(|r| r.action == Action::RowRejected).count();
     let nulled = rejects.len() - rejected;
     let who = match owner {
-        Owner::Station(id) => id.clone(),
+        Owner::Station(id) => crate::text::shown(id, 80),
         Owner::Unsafe(id) => zh_or(
             lang,
             &format!(
@@ -326,7 +330,21 @@ mod tests {
         for ok in ["ST001", "st-1", "A_b-9"] {
             assert!(is_plain_code(ok), "{ok}");
         }
-        for bad in ["../x", "a/b", "c\\d", "..", ".", "", "CON", "nul", "x y", "网点1", "a.xlsx", &"x".repeat(65)] {
+        for bad in [
+            "../x",
+            "a/b",
+            "c\\d",
+            "..",
+            ".",
+            "",
+            "CON",
+            "nul",
+            "x y",
+            "网点1",
+            "a.xlsx",
+            "13812345678",
+            &"x".repeat(65),
+        ] {
             assert!(!is_plain_code(bad), "{bad}");
         }
         let dir = Path::new("/out/2026-10");

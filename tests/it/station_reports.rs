@@ -197,3 +197,39 @@ fn the_workbooks_never_go_inside_the_drops() {
     w.qfb(&["validate", "in", "--station-reports", "back"]).expect(1);
     assert_eq!(files(&w.path("back")), [PathBuf::from("2026-09/ST001.xlsx"), PathBuf::from("2026-09/notes.txt")]);
 }
+
+/// Bad input: a station id of phone shape. It names no file, and neither
+/// the workbooks nor the data-quality page and its export show it in full.
+#[test]
+fn a_station_id_that_is_a_phone_number_is_never_shown_in_full() {
+    let w = Workdir::new();
+    for e in std::fs::read_dir(SAMPLE).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        let d = w.path("in").join(e.file_name());
+        std::fs::create_dir_all(&d).unwrap();
+        for f in std::fs::read_dir(e.path()).unwrap().flatten() {
+            std::fs::copy(f.path(), d.join(f.file_name())).unwrap();
+        }
+    }
+    let repairs = w.path("in/2026-10/repairs.csv");
+    let text = std::fs::read_to_string(&repairs).unwrap();
+    let extra = "R999999002,SN000000001,13812345678,2026-10-15 10:00,,,,compressor,,gremlins,false,0.00,0.00,,\n";
+    std::fs::write(&repairs, format!("{text}{extra}")).unwrap();
+    w.qfb(&["run", "--input", "in", "--out", "out", "--station-reports", "back"]).expect(0);
+
+    let names: Vec<String> = files(&w.path("back")).iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("13812345678")), "{names:?}");
+    let hashed: Vec<&String> = names.iter().filter(|n| n.starts_with("2026-10/_unknown/station-")).collect();
+    assert_eq!(hashed.len(), 1, "{names:?}");
+    let mut wb: Xlsx<_> = calamine::open_workbook(w.path("back").join(hashed[0])).unwrap();
+    let cells: Vec<String> =
+        wb.worksheet_range_at(0).unwrap().unwrap().rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(cells[0].contains("138****5678"), "{:?}", cells[0]);
+    assert!(cells.iter().all(|c| !c.contains("13812345678")), "{cells:?}");
+    for f in ["data-quality.html", "station_rejects.csv", "reject_reasons.csv"] {
+        let text = std::fs::read_to_string(w.path(&format!("out/reports/2026-09/{f}"))).unwrap();
+        assert!(!text.contains("13812345678"), "{f}");
+        if f != "reject_reasons.csv" {
+            assert!(text.contains("138****5678"), "{f}: the station is listed, masked");
+        }
+    }
+}
