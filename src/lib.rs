@@ -19,6 +19,7 @@ pub mod ingest;
 #[cfg(feature = "engine")]
 pub mod lake;
 pub mod life;
+pub mod mem;
 #[cfg(feature = "engine")]
 pub mod metrics;
 pub mod month;

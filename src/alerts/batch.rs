@@ -27,11 +27,12 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::exposure::{Spans, MONTH_IN_SIXTEENTHS, SIXTEENTHS};
 use super::stats::{benjamini_hochberg, poisson_lognormal_sf, poisson_sf, sidak};
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
 use crate::metrics::{day_number, policy};
-use crate::month::{Month, DAYS_PER_MONTH};
+use crate::month::Month;
 
 /// One batch's exposure (unit-months in warranty) and first failures by
 /// month in service, for one component.
@@ -44,15 +45,6 @@ struct Profile {
 impl Test {
     fn key(&self) -> (&str, &str, &str) {
         (&self.line, &self.batch, &self.component)
-    }
-}
-
-impl Profile {
-    fn at(v: &mut Vec<f64>, a: usize) -> &mut f64 {
-        if v.len() <= a {
-            v.resize(a + 1, 0.0);
-        }
-        &mut v[a]
     }
 }
 
@@ -111,27 +103,56 @@ pub fn batch_alerts(
     let start = day_number(observed_from);
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
     let [t_main, t_unit] = policy::exposure_days(None, lit(end));
-    // Units sold by the end of M, grouped by their days in warranty.
+    // Units sold by the end of M: each observed in warranty over days in
+    // service [from, t), per warranty kind. Their exposure by month in
+    // service comes from counts and sums per month-in-service bin of
+    // `from` and of `t` (`exposure_by_age`), so the grouping has a few
+    // rows per batch, not one per distinct pair of dates (at 100M units,
+    // tens of millions).
     let sold = units.filter(col("sale_date").lt(lit(month.end)));
+    let from = crate::metrics::max2(lit(start) - crate::metrics::days(col("in_service")), lit(0i64));
+    let bin = |e: Expr| (e * lit(SIXTEENTHS)).floor_div(lit(MONTH_IN_SIXTEENTHS));
+    let open = |t: &str| col(t).gt(col("from"));
+    let open_at_end = |we: &str| crate::metrics::days(col(we)).gt(lit(end)).cast(DataType::Int64).sum();
+    let only = |t: &str, v: &str| when(open(t)).then(col(v)).otherwise(lit(0i64)).sum();
     let hist = sold
         .clone()
+        .select([
+            col("product_line"),
+            col("production_batch"),
+            from.alias("from"),
+            t_main.alias("tm"),
+            t_unit.alias("tu"),
+            col("warranty_end_main"),
+            col("warranty_end_unit"),
+        ])
         .group_by([
             col("product_line"),
             col("production_batch"),
-            crate::metrics::max2(lit(start) - crate::metrics::days(col("in_service")), lit(0i64)).alias("t_from"),
-            t_main.alias("t_main"),
-            t_unit.alias("t_unit"),
+            bin(col("from")).alias("bf"),
+            bin(col("tm")).alias("bm"),
+            bin(col("tu")).alias("bu"),
         ])
-        .agg([len().cast(DataType::Int64).alias("n")])
-        // A fixed order, so the float sums below are the same on every run.
-        .sort(["product_line", "production_batch", "t_from", "t_main", "t_unit"], SortMultipleOptions::default());
-    // The streaming engine: 3.5× faster on this 10M-row grouping.
+        .agg([
+            open("tm").cast(DataType::Int64).sum().alias("nm"),
+            only("tm", "tm").alias("sm"),
+            only("tm", "from").alias("fm"),
+            open("tu").cast(DataType::Int64).sum().alias("nu"),
+            only("tu", "tu").alias("su"),
+            only("tu", "from").alias("fu"),
+            len().cast(DataType::Int64).alias("units"),
+            open_at_end("warranty_end_main").alias("main_open"),
+            open_at_end("warranty_end_unit").alias("unit_open"),
+        ])
+        .sort(["product_line", "production_batch"], SortMultipleOptions::default());
     let hist = crate::metrics::collect(hist)?;
-    let sizes = crate::metrics::collect(sold.group_by([col("product_line"), col("production_batch")]).agg([
-        len().cast(DataType::Int64).alias("units"),
-        crate::metrics::days(col("warranty_end_main")).gt(lit(end)).sum().cast(DataType::Int64).alias("main_open"),
-        crate::metrics::days(col("warranty_end_unit")).gt(lit(end)).sum().cast(DataType::Int64).alias("unit_open"),
-    ]))?;
+    // Each batch's size and units still in warranty, from the same pass.
+    let sizes =
+        crate::metrics::collect(hist.clone().lazy().group_by([col("product_line"), col("production_batch")]).agg([
+            col("units").sum(),
+            col("main_open").sum(),
+            col("unit_open").sum(),
+        ]))?;
     // First failure of each unit and component, by months in service.
     let failures = repairs.filter(col("failure").and(col("reported_at").lt(lit(end_dt))));
     let first = crate::metrics::collect(
@@ -143,19 +164,13 @@ pub fn batch_alerts(
     let mut profiles: BTreeMap<(String, String), BTreeMap<String, Profile>> = BTreeMap::new();
     let s = crate::metrics::columns::strings;
     let i = crate::metrics::columns::ints;
-    let (hl, hb, tm, tu, hn) = (
-        s(&hist, "product_line")?,
-        s(&hist, "production_batch")?,
-        i(&hist, "t_main")?,
-        i(&hist, "t_unit")?,
-        i(&hist, "n")?,
-    );
-    let tf = i(&hist, "t_from")?;
+    let (hl, hb) = (s(&hist, "product_line")?, s(&hist, "production_batch")?);
+    let ints = |c: &str| i(&hist, c);
+    let (bf, bm, bu) = (ints("bf")?, ints("bm")?, ints("bu")?);
+    let (nm, sm, fm, nu, su, fu) = (ints("nm")?, ints("sm")?, ints("fm")?, ints("nu")?, ints("su")?, ints("fu")?);
     // Rows come sorted by (line, batch): each batch's exposure by month in
-    // service is summed once for main parts and once for the rest, in row
-    // order, then given to every component. (Per row and component, with a
-    // map look-up each, this loop was most of the alerts' time at 10M
-    // units; the sums, and so every alert, are the same to the bit.)
+    // service is worked out once for main parts and once for the rest,
+    // then given to every component.
     let mut r = 0;
     while r < hist.height() {
         let (Some(line), Some(batch)) = (hl.get(r), hb.get(r)) else {
@@ -166,25 +181,13 @@ pub fn batch_alerts(
         while end < hist.height() && hl.get(end) == Some(line) && hb.get(end) == Some(batch) {
             end += 1;
         }
-        let (mut main, mut unit) = (Vec::new(), Vec::new());
+        let (mut main, mut unit) = (Spans::default(), Spans::default());
         for row in r..end {
-            let from = tf.get(row).unwrap_or(0) as f64;
-            let n = hn.get(row).unwrap_or(0) as f64;
-            for (exposure, t) in [(&mut main, tm.get(row)), (&mut unit, tu.get(row))] {
-                // Days in service [from, t) observed in warranty, spread
-                // over the months in service they fall in.
-                let t = t.unwrap_or(0) as f64;
-                let mut a = (from / DAYS_PER_MONTH) as usize;
-                while (a as f64) * DAYS_PER_MONTH < t {
-                    let lo = (a as f64 * DAYS_PER_MONTH).max(from);
-                    let hi = ((a + 1) as f64 * DAYS_PER_MONTH).min(t);
-                    if hi > lo {
-                        *Profile::at(exposure, a) += n * (hi - lo) / DAYS_PER_MONTH;
-                    }
-                    a += 1;
-                }
-            }
+            let g = |c: &Int64Chunked| c.get(row).unwrap_or(0);
+            main.add(g(&bf), g(&bm), g(&nm), g(&fm), g(&sm));
+            unit.add(g(&bf), g(&bu), g(&nu), g(&fu), g(&su));
         }
+        let (main, unit) = (main.exposure_by_age(), unit.exposure_by_age());
         for c in &config.components {
             let p = profiles.entry((line.into(), c.code.clone())).or_default().entry(batch.into()).or_default();
             p.exposure = if c.main { main.clone() } else { unit.clone() };

@@ -11,6 +11,7 @@
 pub mod batch;
 #[cfg(feature = "engine")]
 pub mod early;
+mod exposure;
 #[cfg(feature = "engine")]
 pub mod kpi;
 #[cfg(feature = "engine")]
@@ -180,7 +181,7 @@ pub fn compute(
         batch::batch_alerts(inputs.units.clone(), repairs.clone(), month, observed_from, config)?;
     alerts.extend(batch_alerts);
     alerts.extend(early::early_alerts(&tables.early_failures, month, config)?);
-    let trends = trend::trend_series(inputs.units.clone(), repairs, month, latest_load, observed_from, config)?;
+    let trends = trend::trend_series(inputs.unit_dates.clone(), repairs, month, latest_load, observed_from, config)?;
     alerts.extend(trend::trend_alerts(&trends, month, config));
     alerts.extend(kpi::kpi_alerts(&tables.kpis, &tables.station_kpis, history, month, config)?);
     rank(&mut alerts);

@@ -60,7 +60,7 @@ pub struct ControlChart {
 /// The charted series of `month`'s window; `latest_load` marks provisional
 /// months (they are charted, never fire, and stay out of the baseline).
 pub fn trend_series(
-    units: LazyFrame,
+    unit_dates: LazyFrame,
     repairs: LazyFrame,
     month: &Month,
     latest_load: &str,
@@ -78,7 +78,7 @@ pub fn trend_series(
 
     // Units grouped by in-service day and warranty ends (days since 1970).
     let hist = crate::metrics::collect(
-        units
+        unit_dates
             .filter(col("sale_date").lt(lit(month.end)))
             .group_by([
                 col("product_line"),
@@ -86,7 +86,7 @@ pub fn trend_series(
                 crate::metrics::days(col("warranty_end_main")).alias("wm"),
                 crate::metrics::days(col("warranty_end_unit")).alias("wu"),
             ])
-            .agg([len().cast(DataType::Int64).alias("n")])
+            .agg([col("n").sum().cast(DataType::Int64)])
             .sort(["product_line", "s", "wm", "wu"], SortMultipleOptions::default()),
     )?;
     // Failing units per component, by month reported and month in service.

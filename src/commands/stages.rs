@@ -16,11 +16,10 @@ pub struct Stages {
 impl Stages {
     /// Run one stage, timing it.
     pub fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        // Writing 5 to clear_refs resets VmHWM to the current RSS.
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        crate::mem::reset_peak();
         let started = Instant::now();
         let out = f();
-        self.done.push((name, started.elapsed(), peak_rss()));
+        self.done.push((name, started.elapsed(), crate::mem::peak()));
         out
     }
 
@@ -44,14 +43,6 @@ impl Stages {
             peak.map(|p| format!(", peak {}", gb(p))).unwrap_or_default()
         )
     }
-}
-
-/// The process's peak resident memory since the last reset, in bytes.
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 #[cfg(test)]

@@ -25,11 +25,14 @@ fn column(name: &str, data: &ColumnData) -> PolarsResult<Column> {
     Ok(s.into_column())
 }
 
-/// A validated table as a frame in the canonical column order.
-pub fn table_frame(schema: &TableSchema, t: &ValidatedTable) -> PolarsResult<DataFrame> {
+/// A validated table as a frame in the canonical column order. The rows
+/// are moved out of `t` column by column, each released once encoded, so
+/// a large file is never held twice over (`ValidatedTable::release_rows`).
+pub fn table_frame(schema: &TableSchema, t: &mut ValidatedTable) -> PolarsResult<DataFrame> {
+    let rows = t.rows();
     let mut cols = Vec::with_capacity(t.columns.len() + 2);
-    for (c, data) in schema.columns.iter().zip(&t.columns) {
-        cols.push(column(&c.name, data)?);
+    for (c, data) in schema.columns.iter().zip(std::mem::take(&mut t.columns)) {
+        cols.push(column(&c.name, &data)?);
     }
     cols.push(
         StringChunked::from_iter_values(
@@ -39,7 +42,8 @@ pub fn table_frame(schema: &TableSchema, t: &ValidatedTable) -> PolarsResult<Dat
         .into_column(),
     );
     cols.push(Int64Chunked::from_slice(SOURCE_LINE.into(), &t.source_line).into_column());
-    DataFrame::new(t.rows(), cols)
+    t.release_rows();
+    DataFrame::new(rows, cols)
 }
 
 /// The rejects of one load, all tables together.

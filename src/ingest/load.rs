@@ -197,9 +197,8 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
     let mut parts = Vec::new();
     for t in &mut prepared.tables {
         let schema = schemas.get(&t.table).expect("validated tables come from the schemas");
-        let mut df = encode::table_frame(schema, t)?;
         let rows = t.rows() as u64;
-        t.release_rows();
+        let mut df = encode::table_frame(schema, t)?;
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });
     }
     // The rejects as sent: a visit's station is its repair's, found when

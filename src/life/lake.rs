@@ -89,16 +89,14 @@ pub struct BatchCurve {
 }
 
 /// The life window of every unit in service before the end of M: day
-/// numbers relative to in_service, per warranty kind.
-fn windows(inputs: &Inputs, month: &Month, first_load: &Month) -> LazyFrame {
+/// numbers relative to in_service, per warranty kind. `units`: units by
+/// dates (`Inputs::unit_dates`, with `n`), the current units, or the
+/// failing units' repairs, which carry the same unit columns.
+fn windows(units: LazyFrame, month: &Month, first_load: &Month) -> LazyFrame {
     let day = |d: chrono::NaiveDate| lit(metrics::day_number(d));
     let in_day = metrics::days(col("in_service"));
     let exit = |we: &str| metrics::min2(day(month.end), metrics::days(col(we))) - in_day.clone();
-    inputs.units.clone().filter(in_day.clone().lt(day(month.end))).select([
-        col("serial"),
-        col("product_line"),
-        col("production_batch"),
-        col("in_service"),
+    units.filter(in_day.clone().lt(day(month.end))).with_columns([
         metrics::max2(day(first_load.start) - in_day.clone(), lit(0i64)).alias("entry"),
         exit("warranty_end_main").alias("exit_main"),
         exit("warranty_end_unit").alias("exit_unit"),
@@ -107,17 +105,21 @@ fn windows(inputs: &Inputs, month: &Month, first_load: &Month) -> LazyFrame {
 
 /// Each unit's first in-warranty quality failure of each component
 /// reported before the end of M, as a day in service, with its window.
-fn first_failures(inputs: &Inputs, windows: LazyFrame, month: &Month) -> LazyFrame {
+/// The repairs carry their unit's columns, so the window comes from them:
+/// no join back to the 10M units.
+fn first_failures(inputs: &Inputs, month: &Month, first_load: &Month) -> LazyFrame {
     let end = lit(month.end.and_hms_opt(0, 0, 0).expect("midnight"));
+    let unit = ["product_line", "production_batch", "in_service", "warranty_end_main", "warranty_end_unit"];
+    let mut agg = vec![col("reported_at").min()];
+    agg.extend(unit.iter().map(|c| col(*c).first()));
     let failures = inputs
         .policy_repairs
         .clone()
         .filter(col("failure").and(col("reported_at").lt(end)))
         .group_by([col("serial"), col("component")])
-        .agg([col("reported_at").min()]);
+        .agg(agg);
     let day_in_service = metrics::days(col("reported_at").cast(DataType::Date)) - metrics::days(col("in_service"));
-    failures
-        .join(windows, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Inner))
+    windows(failures, month, first_load)
         .with_column((metrics::max2(day_in_service, lit(0i64)) + lit(1i64)).alias("time"))
         .select([
             col("product_line"),
@@ -141,7 +143,7 @@ fn group_windows(windows: LazyFrame, key: Expr) -> Result<Groups> {
     let df = metrics::collect(
         windows
             .group_by([key.alias("key"), col("entry"), col("exit_main"), col("exit_unit")])
-            .agg([len().cast(DataType::Float64).alias("n")]),
+            .agg([col("n").sum().cast(DataType::Float64)]),
     )?;
     let keys = df.column("key")?.str()?.clone();
     let (entry, main, unit) =
@@ -246,9 +248,8 @@ fn to_obs(records: &[Record]) -> Vec<Obs> {
 /// Compute the month's life data. `first_load`: the lake's first load month.
 pub fn compute(inputs: &Inputs, month: &Month, first_load: &Month, config: &Config) -> Result<Life> {
     let started = std::time::Instant::now();
-    let windows = metrics::collect(windows(inputs, month, first_load))?.lazy();
-    let groups = group_windows(windows.clone(), col("product_line"))?;
-    let failures = failure_rows(&metrics::collect(first_failures(inputs, windows, month))?)?;
+    let groups = group_windows(windows(inputs.unit_dates.clone(), month, first_load), col("product_line"))?;
+    let failures = failure_rows(&metrics::collect(first_failures(inputs, month, first_load))?)?;
     tracing::debug!(
         "life data: {} unit groups, {} failing units in {:?}",
         groups.rows.len(),
@@ -390,7 +391,7 @@ impl Life {
             return Ok(Vec::new());
         }
         let z = z_two_sided(self.confidence);
-        let windows = windows(inputs, month, first_load);
+        let windows = windows(inputs.units.clone().with_column(lit(1i64).alias("n")), month, first_load);
         let mut curves = Vec::new();
         for (line, batch, component) in flagged {
             let main = self.components.iter().any(|(c, m)| c == component && *m);

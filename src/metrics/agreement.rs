@@ -213,18 +213,22 @@ pub fn early_failures(
     let from = observed_from.map(day_number).unwrap_or(i64::MIN);
     // The window [in_service, in_service + w) is over (day w began before
     // the end of M) and was observed.
-    let past = |lf: LazyFrame| {
-        lf.filter((days(col("in_service")) + lit(w)).lt(lit(end)).and(days(col("in_service")).gt_eq(lit(from))))
-    };
+    let past = (days(col("in_service")) + lit(w)).lt(lit(end)).and(days(col("in_service")).gt_eq(lit(from)));
     let keys = || [col("product_line"), col("production_batch")];
-    let sold = units
-        .clone()
-        .filter(col("sale_date").lt(lit(month.end)))
+    // Units sold by the end of M, and those past their window, in one pass
+    // over the units: the batches with a unit past it.
+    let sold = col("sale_date").lt(lit(month.end));
+    let exposed = units
+        .filter(sold.clone().or(past.clone()))
         .group_by(keys())
-        .agg([len().cast(DataType::Int64).alias("units")]);
-    let exposed = past(units).group_by(keys()).agg([len().cast(DataType::Int64).alias("units_past_15d")]);
+        .agg([
+            sold.cast(DataType::Int64).sum().alias("units"),
+            past.clone().cast(DataType::Int64).sum().alias("units_past_15d"),
+        ])
+        .filter(col("units_past_15d").gt(lit(0i64)));
     let failing =
-        past(repairs)
+        repairs
+            .filter(past)
             .filter(col("failure").and(
                 col("reported_at").lt(policy::at_midnight((days(col("in_service")) + lit(w)).cast(DataType::Date))),
             ))
@@ -233,7 +237,6 @@ pub fn early_failures(
     let on = || [col("product_line"), col("production_batch")];
     exposed
         .join(failing, on(), on(), JoinArgs::new(JoinType::Left))
-        .join(sold, on(), on(), JoinArgs::new(JoinType::Left))
         .with_column(col("early_failures").fill_null(0i64))
         .sort(["product_line", "production_batch"], SortMultipleOptions::default())
         .select([

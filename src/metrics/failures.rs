@@ -24,11 +24,17 @@ fn components(config: &Config) -> PolarsResult<LazyFrame> {
     Ok(codes_frame("component", &codes)?.with_column(policy::is_main(col("component"), config).alias("main")))
 }
 
-pub fn failure_rates(units: LazyFrame, repairs: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
+/// `unit_dates`: from [`policy::unit_dates`] (units by dates, with `n`).
+pub fn failure_rates(
+    unit_dates: LazyFrame,
+    repairs: LazyFrame,
+    month: &Month,
+    config: &Config,
+) -> PolarsResult<LazyFrame> {
     let (start, end) = (lit(super::day_number(month.start)), lit(super::day_number(month.end)));
-    let [em, eu] = policy::exposure_days(Some(start), end);
-    let exposure = units
-        .select([col("product_line"), em, eu])
+    let [em, eu] = policy::exposure_days(Some(start), end).map(|e| e * col("n"));
+    let exposure = unit_dates
+        .select([col("product_line"), em.alias("exposure_main"), eu.alias("exposure_unit")])
         .group_by([col("product_line")])
         .agg([col("exposure_main").sum(), col("exposure_unit").sum()]);
     let counts = failure_counts(

@@ -39,8 +39,11 @@ use crate::schema::{Schemas, TableSchema};
 /// frames are shared.
 #[derive(Clone)]
 pub struct Inputs {
-    /// Units with the warranty columns of [`policy::units_with_warranty`].
+    /// Units with the warranty columns of [`policy::units_with_warranty`]:
+    /// at scale a scan, aggregated by each stage that needs batches.
     pub units: LazyFrame,
+    /// The units by dates ([`policy::unit_dates`]), materialised once.
+    pub unit_dates: LazyFrame,
     /// The current units' sale columns (serial, model, station_id,
     /// sale_price, product_line, sale_date), read lazily: only the
     /// agreement's tables use them, the 三包 cases for a few serials.
@@ -110,12 +113,12 @@ impl Tables {
 /// Compute every table for `month`.
 pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Tables> {
     // Shared by several tables: computed once.
-    let units = inputs.units.clone();
     let repairs = inputs.policy_repairs.clone();
     let events = collect(kpis::events(inputs, repairs.clone(), month, config)?)?.lazy();
-    let batch_failure_rates = collect(failures::batch_failure_rates(units.clone(), repairs.clone(), month, config)?)?;
+    let batch_failure_rates =
+        collect(failures::batch_failure_rates(inputs.units.clone(), repairs.clone(), month, config)?)?;
     Ok(Tables {
-        failure_rates: collect(failures::failure_rates(units, repairs.clone(), month, config)?)?,
+        failure_rates: collect(failures::failure_rates(inputs.unit_dates.clone(), repairs.clone(), month, config)?)?,
         data_quality: collect(quality::data_quality(
             inputs,
             repairs.clone(),
@@ -148,8 +151,7 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
 
 /// Only `failure_rates`, for last month's comparison in the summary.
 pub fn failure_rates(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<DataFrame> {
-    let units = inputs.units.clone();
-    collect(failures::failure_rates(units, inputs.policy_repairs.clone(), month, config)?)
+    collect(failures::failure_rates(inputs.unit_dates.clone(), inputs.policy_repairs.clone(), month, config)?)
 }
 
 /// Collect a plan. Common-subplan elimination panics inside polars 0.55.2
@@ -173,7 +175,13 @@ fn collect_with(lf: LazyFrame, engine: Engine) -> PolarsResult<DataFrame> {
     let mut flags = lf.get_current_optimizations();
     flags.remove(OptFlags::COMM_SUBPLAN_ELIM);
     let df = lf.with_optimizations(flags).collect_with_engine(engine)?.unwrap_single();
-    tracing::debug!("collected {} rows × {} columns in {:?}", df.height(), df.width(), started.elapsed());
+    tracing::debug!(
+        "collected {} rows × {} columns in {:?} (resident {:.2} GB)",
+        df.height(),
+        df.width(),
+        started.elapsed(),
+        crate::mem::resident().unwrap_or(0) as f64 / 1e9
+    );
     Ok(df)
 }
 
@@ -211,15 +219,23 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // "latest load wins" is a hash grouping over every key.
     let current = |name: &str, through: Option<&str>, cols: &[&str]| current_state(lake, table(name), through, cols);
     let (stations, forms) = (STATION_COLUMNS, FORM_COLUMNS);
+    // A key can only have changed if it was loaded more than once: when no
+    // serial occurs twice in the units' loads, each row is its serial's
+    // only version and the partitions are the current state as they stand
+    // (the usual case). They are then scanned, never held: every stage
+    // aggregates them in a streaming pass of its own, so 10M (or 100M)
+    // unit rows are never in memory at once.
+    let unit_columns = ["serial", "product_line", "production_batch", "sale_date", "install_date"];
+    let scanned = history("units")?.select(unit_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
+    let units_resent = !crate::lake::read::keys_distinct(scanned.clone(), "serial")?;
     // Units carry their warranty columns from here on.
-    let units = current("units", None, &["serial", "product_line", "production_batch", "sale_date", "install_date"])?;
-    let units = collect(policy::units_with_warranty(units, config))?;
-    // A key can only have changed if it was loaded more than once: when a
-    // table's loads hold no more rows than its current state, its history
-    // has nothing to compare (and at 10M units that saves a pass).
-    let loaded_rows: u64 = manifests.iter().filter_map(|m| m.partition("units")).map(|p| p.rows).sum();
-    let units_resent = loaded_rows > units.height() as u64;
-    let units = units.lazy();
+    let units = if units_resent {
+        let current = current("units", None, &unit_columns)?;
+        collect(policy::units_with_warranty(current, config))?.lazy()
+    } else {
+        policy::units_with_warranty(scanned, config)
+    };
+    let unit_dates = collect(policy::unit_dates(units.clone()))?.lazy();
     // Histories are read once each, by one query, so they stay lazy and
     // keep only what data quality compares.
     let history = |name: &str, cols: &[&str]| -> Result<LazyFrame> {
@@ -227,35 +243,36 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         cols.push(col("load_month"));
         Ok(history(name)?.select(cols))
     };
-    // Read as the partitions stand when no serial was ever re-sent (the
-    // usual case: one scan, streamed), else latest load wins.
+    // Read as the partitions stand when no serial was ever re-sent (one
+    // scan, streamed), else latest load wins.
     let detail_columns = ["serial", "model", "station_id", "sale_price", "product_line", "sale_date"];
     let unit_details = if units_resent {
         current("units", None, &detail_columns)?
     } else {
         history("units", &detail_columns)?.drop(by_name(["load_month"], true, false))
     };
-    let repairs = current(
-        "repairs",
-        None,
-        &[
-            "repair_id",
-            "serial",
-            "station_id",
-            "reported_at",
-            "responded_at",
-            "completed_at",
-            "component",
-            "fault_code",
-            "cause",
-            "warranty_claim",
-            "labor_cost",
-            "parts_cost",
-        ],
-    )?;
-    let policy_repairs = collect(policy::repairs_with_policy(repairs.clone(), units.clone(), config))?.lazy();
+    let repair_columns = [
+        "repair_id",
+        "serial",
+        "station_id",
+        "reported_at",
+        "responded_at",
+        "completed_at",
+        "component",
+        "fault_code",
+        "cause",
+        "warranty_claim",
+        "labor_cost",
+        "parts_cost",
+    ];
+    let repairs = current("repairs", None, &repair_columns)?;
+    let policy_repairs = collect(policy::repairs_with_policy(repairs, units.clone(), config))?.lazy();
+    // The repairs as read are the policy frame's own columns: one frame
+    // held, not two (at 100M units, a gigabyte).
+    let repairs = policy_repairs.clone().select(repair_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
     Ok(Inputs {
         units,
+        unit_dates,
         unit_details,
         repairs,
         policy_repairs,
@@ -377,7 +394,7 @@ impl Inputs {
 
     /// How many units the current state holds.
     pub fn unit_count(&self) -> PolarsResult<u64> {
-        let df = collect(self.units.clone().select([len().cast(DataType::Int64).alias("n")]))?;
+        let df = collect(self.unit_dates.clone().select([col("n").sum().cast(DataType::Int64)]))?;
         Ok(df.column("n")?.i64()?.get(0).unwrap_or(0) as u64)
     }
 

@@ -23,10 +23,10 @@ pub(super) fn table(name: &str, csv: &str) -> LazyFrame {
         }
         None => v.empty_file("t.csv"),
     }
-    let t = v.finish();
+    let mut t = v.finish();
     // Fixtures may null a field on purpose, never lose a row.
     assert!(t.rejects.iter().all(|r| r.action.as_str() == "field_nulled"), "{:?}", t.rejects);
-    crate::ingest::encode::table_frame(schema, &t).unwrap().lazy().with_column(lit("2026-10").alias("load_month"))
+    crate::ingest::encode::table_frame(schema, &mut t).unwrap().lazy().with_column(lit("2026-10").alias("load_month"))
 }
 
 const UNITS: &str = "serial,model,product_line,production_batch,production_date,sale_date,install_date,station_id\n";
@@ -64,6 +64,7 @@ impl Fixture {
         let forms = table("feedback_forms", &self.forms);
         Inputs {
             units: policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
+            unit_dates: policy::unit_dates(policy::units_with_warranty(table("units", &self.units), &Config::defaults())),
             unit_details: table("units", &self.units),
             policy_repairs: policy::repairs_with_policy(
                 table("repairs", &self.repairs),
