@@ -197,6 +197,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keys_distinct_finds_a_repeated_key() {
+        let keys = |v: &[&str]| df!["serial" => v.to_vec()].unwrap().lazy();
+        assert!(keys_distinct(keys(&["SN1", "SN2", "SN3"]), "serial").unwrap());
+        assert!(!keys_distinct(keys(&["SN1", "SN2", "SN1"]), "serial").unwrap());
+        assert!(keys_distinct(keys(&[]), "serial").unwrap());
+    }
+
+    #[test]
     fn each_version_is_valid_until_the_next_load_of_its_key() {
         let keys = StringChunked::from_slice("k".into(), &["a", "b", "a", "c", "a"]);
         let loads = StringChunked::from_slice("l".into(), &["2026-01", "2026-01", "2026-03", "2026-03", "2026-05"]);

@@ -249,3 +249,76 @@ fn later_loads_restate_a_month_and_forms_count_by_drop() {
 fn kpi_at(w: &Workdir, name: &str) -> (i64, i64) {
     kpi(w, "2026-09", name)
 }
+
+/// A unit re-sent in a later load with another line, batch and sale date
+/// is counted once, as last sent: the lake's loads then hold a serial twice,
+/// so the metrics read the units' latest-load-wins state, not the scan of
+/// the partitions they use when no serial repeats. By hand, for 2026-09
+/// (30 days): U1 (household, B1) and U2 (now commercial_economy, B2) are
+/// each in warranty all month, 1.0 unit-month each; U2's compressor
+/// failure counts for commercial_economy. Counted twice, U2 would give the
+/// `all` row 3.0 unit-months and household a second unit.
+#[test]
+fn a_re_sent_unit_counts_once_with_its_latest_values() {
+    let w = Workdir::new();
+    let header = "serial,model,product_line,production_batch,production_date,sale_date,station_id\n";
+    w.write(
+        "in/2026-09/units.csv",
+        format!("{header}U1,M,household,B1,2026-01-01,2026-02-01,S1\nU2,M,household,B1,2026-01-01,2026-03-01,S1\n"),
+    );
+    w.write("in/2026-09/stations.csv", STATIONS);
+    w.write("in/2026-09/repairs.csv", format!("{REPAIRS}R1,U2,S1,2026-09-03 10:00,compressor,quality\n"));
+    w.write("in/2026-10/units.csv", format!("{header}U2,M,commercial_economy,B2,2026-01-01,2026-04-01,S1\n"));
+    w.write("in/2026-10/stations.csv", STATIONS);
+    w.ingest().expect(0);
+    w.qfb(&["metrics", "--lake", "lake", "--out", "out", "--month", "2026-09"]).expect(0);
+
+    let batches = |t: &str| {
+        let path = w.path(&format!("out/metrics/month=2026-09/{t}.parquet"));
+        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+        b.build().unwrap().map(|x| x.unwrap()).collect::<Vec<_>>()
+    };
+    let mut got = Vec::new();
+    for b in batches("failure_rates") {
+        let s = |c: &str| {
+            let a = arrow::compute::cast(b.column_by_name(c).unwrap(), &DataType::Utf8).unwrap();
+            a.as_any().downcast_ref::<arrow::array::StringArray>().unwrap().clone()
+        };
+        let f = b
+            .column_by_name("exposure_unit_months")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow::array::Float64Array>()
+            .unwrap()
+            .clone();
+        let n =
+            b.column_by_name("failures").unwrap().as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().clone();
+        let (line, comp) = (s("product_line"), s("component"));
+        for r in 0..b.num_rows() {
+            if comp.value(r) == "compressor" {
+                got.push((line.value(r).to_string(), f.value(r), n.value(r)));
+            }
+        }
+    }
+    let at = |line: &str| got.iter().find(|g| g.0 == line).map(|g| (g.1, g.2));
+    assert_eq!(at("household"), Some((1.0, 0)), "{got:?}");
+    assert_eq!(at("commercial_economy"), Some((1.0, 1)), "{got:?}");
+    assert_eq!(at("all"), Some((2.0, 1)), "{got:?}");
+
+    let mut units = Vec::new();
+    for b in batches("batch_failure_rates") {
+        let s = |c: &str| {
+            let a = arrow::compute::cast(b.column_by_name(c).unwrap(), &DataType::Utf8).unwrap();
+            a.as_any().downcast_ref::<arrow::array::StringArray>().unwrap().clone()
+        };
+        let n = b.column_by_name("units").unwrap().as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().clone();
+        let (batch, comp) = (s("production_batch"), s("component"));
+        for r in 0..b.num_rows() {
+            if comp.value(r) == "compressor" {
+                units.push((batch.value(r).to_string(), n.value(r)));
+            }
+        }
+    }
+    units.sort();
+    assert_eq!(units, [("B1".to_string(), 1), ("B2".to_string(), 1)]);
+}
