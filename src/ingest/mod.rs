@@ -180,8 +180,16 @@ pub fn prepare_drop(
             };
             match opened.mapping {
                 Some(m) => {
-                    // Rows are rarely shorter than 60 bytes.
-                    v.reserve(bytes.len() / 60);
+                    // Room for every row at once: for a CSV file its line
+                    // count (a bound on its records), else rows are rarely
+                    // shorter than 60 bytes. The key index is sized from it,
+                    // and at 26M rows an estimate twice too large is a
+                    // gigabyte of index.
+                    v.reserve(if result.encoding == "xlsx" {
+                        bytes.len() / 60
+                    } else {
+                        memchr::memchr_iter(b'\n', &bytes).count() + 1
+                    });
                     v.begin_file(&f.name, m);
                     opened.sheet.rows(|row| v.push(&row));
                 }

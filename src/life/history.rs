@@ -180,7 +180,6 @@ pub(super) fn versions(lake: &Lake, schemas: &Schemas, config: &Config, units_no
     .lazy()
     .with_column(batch())
     .rename(["valid_from", "valid_to"], ["u_from", "u_to"], true);
-    let units = policy::units_with_warranty(units, config);
     let later = |a: Expr, b: Expr| when(a.clone().gt_eq(b.clone())).then(a).otherwise(b);
     let earlier = |a: Expr, b: Expr| {
         when(a.clone().is_null())

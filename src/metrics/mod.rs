@@ -229,13 +229,10 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     let scanned = history("units")?.select(unit_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
     let units_resent = !crate::lake::read::keys_distinct(scanned.clone(), "serial")?;
     // Units carry their warranty columns from here on.
-    let units = if units_resent {
-        let current = current("units", None, &unit_columns)?;
-        collect(policy::units_with_warranty(current, config))?.lazy()
-    } else {
-        policy::units_with_warranty(scanned, config)
-    };
-    let unit_dates = collect(policy::unit_dates(units.clone()))?.lazy();
+    let raw_units = if units_resent { current("units", None, &unit_columns)? } else { scanned };
+    let units = policy::units_with_warranty(raw_units.clone(), config);
+    let units = if units_resent { collect(units)?.lazy() } else { units };
+    let unit_dates = collect(policy::unit_dates(raw_units.clone(), config))?.lazy();
     // Histories are read once each, by one query, so they stay lazy and
     // keep only what data quality compares.
     let history = |name: &str, cols: &[&str]| -> Result<LazyFrame> {
@@ -266,7 +263,7 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         "parts_cost",
     ];
     let repairs = current("repairs", None, &repair_columns)?;
-    let policy_repairs = collect(policy::repairs_with_policy(repairs, units.clone(), config))?.lazy();
+    let policy_repairs = collect(policy::repairs_with_policy(repairs, raw_units, config))?.lazy();
     // The repairs as read are the policy frame's own columns: one frame
     // held, not two (at 100M units, a gigabyte).
     let repairs = policy_repairs.clone().select(repair_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());

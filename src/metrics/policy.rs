@@ -72,8 +72,8 @@ pub fn units_with_warranty(units: LazyFrame, config: &Config) -> LazyFrame {
         .select([col("sale_date")])
         .unique(None, UniqueKeepStrategy::Any)
         .with_columns(months.iter().map(|&m| plus_months(col("sale_date"), m).alias(name(m))).collect::<Vec<_>>());
+    // No reader depends on the units' order (every one aggregates them).
     let mut args = JoinArgs::new(JoinType::Left);
-    args.maintain_order = MaintainOrderJoin::Left;
     args.build_side = Some(JoinBuildSide::ForceRight);
     units
         .join(dates, [col("sale_date")], [col("sale_date")], args)
@@ -90,17 +90,25 @@ pub fn units_with_warranty(units: LazyFrame, config: &Config) -> LazyFrame {
 /// and `n`, the units in the group. A few hundred thousand rows at 100M
 /// units, collected once per run; every stage that needs no batch (the
 /// failure rates, the trends, the life data by line) reads this, not the
-/// units. `units`: from [`units_with_warranty`].
-pub fn unit_dates(units: LazyFrame) -> LazyFrame {
-    units
+/// units. `units`: the units' own columns; the policy runs on the groups.
+pub fn unit_dates(units: LazyFrame, config: &Config) -> LazyFrame {
+    let groups = units
         .group_by([
+            col("product_line"),
+            col("sale_date"),
+            col("install_date").fill_null(col("sale_date")).alias("in_service"),
+        ])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        .with_column(col("in_service").alias("install_date"));
+    units_with_warranty(groups, config)
+        .select([
             col("product_line"),
             col("sale_date"),
             col("in_service"),
             col("warranty_end_main"),
             col("warranty_end_unit"),
+            col("n"),
         ])
-        .agg([len().cast(DataType::Int64).alias("n")])
         .sort(["product_line", "sale_date", "in_service"], SortMultipleOptions::default().with_nulls_last(true))
 }
 
@@ -116,7 +124,9 @@ fn cause_in(cause: Expr, codes: Vec<String>) -> Expr {
 
 /// Repairs joined to their unit (left join on serial), with `known_unit`,
 /// `warranty_end` (datetime), `in_warranty`, `covered` and `failure`.
-/// `units` must come from [`units_with_warranty`].
+/// `units`: serial, product_line, production_batch, sale_date and
+/// install_date; the warranty columns are worked out here, for the units
+/// with repairs only (a tenth of them), not for every unit scanned.
 pub fn repairs_with_policy(repairs: LazyFrame, units: LazyFrame, config: &Config) -> LazyFrame {
     repairs_with_policy_carrying(repairs, units, config, &[])
 }
@@ -132,7 +142,10 @@ pub fn repairs_with_policy_carrying(
     // Only the units that have repairs: a semi join probes the units once
     // instead of building a table of every serial (10M at scale).
     let serials = repairs.clone().select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
-    let units = units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi));
+    let units = units_with_warranty(
+        units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi)),
+        config,
+    );
     let mut unit_cols = vec![
         col("serial"),
         col("product_line"),

@@ -157,14 +157,32 @@ pub fn data_quality(inputs: &Inputs, repairs: LazyFrame, batches: LazyFrame, mon
         lit(NULL),
     ));
 
+    // Only a key loaded more than once can have changed (keys are unique
+    // within a load): each history is cut to those rows once, and the
+    // checks below group thousands of rows, not every version.
+    let resent = |history: &LazyFrame, key: &str| -> PolarsResult<LazyFrame> {
+        let history = history.clone().filter(upto.clone());
+        let keys = history
+            .clone()
+            .group_by([col(key)])
+            .agg([len().alias("loads")])
+            .filter(col("loads").gt(lit(1)))
+            .select([col(key)]);
+        Ok(super::collect(history.join(keys, [col(key)], [col(key)], JoinArgs::new(JoinType::Semi)))?.lazy())
+    };
+    let repairs_history = resent(&inputs.repairs_history, "repair_id")?;
+    let parts_history = resent(&inputs.parts_history, "order_id")?;
+    let units_history = resent(&inputs.units_history, "serial")?;
+    let forms_history = resent(&inputs.forms_history, "form_id")?;
+
     // Keys that came back under another station.
     for (history, table, key) in [
-        (&inputs.repairs_history, "repairs", "repair_id"),
-        (&inputs.parts_history, "parts", "order_id"),
-        (&inputs.units_history, "units", "serial"),
-        (&inputs.forms_history, "feedback_forms", "form_id"),
+        (&repairs_history, "repairs", "repair_id"),
+        (&parts_history, "parts", "order_id"),
+        (&units_history, "units", "serial"),
+        (&forms_history, "feedback_forms", "form_id"),
     ] {
-        parts.push(changed(history.clone().filter(upto.clone()), table, key, "station_id", "station_changed"));
+        parts.push(changed(history.clone(), table, key, "station_id", "station_changed"));
     }
 
     // Batches whose units carry more than one product line.
@@ -187,12 +205,12 @@ pub fn data_quality(inputs: &Inputs, repairs: LazyFrame, batches: LazyFrame, mon
 
     // KPI evidence changed after first load.
     for (history, table, key, column) in [
-        (&inputs.repairs_history, "repairs", "repair_id", "responded_at"),
-        (&inputs.repairs_history, "repairs", "repair_id", "completed_at"),
-        (&inputs.parts_history, "parts", "order_id", "promised_at"),
-        (&inputs.forms_history, "feedback_forms", "form_id", "submitted_at"),
+        (&repairs_history, "repairs", "repair_id", "responded_at"),
+        (&repairs_history, "repairs", "repair_id", "completed_at"),
+        (&parts_history, "parts", "order_id", "promised_at"),
+        (&forms_history, "feedback_forms", "form_id", "submitted_at"),
     ] {
-        parts.push(changed(history.clone().filter(upto.clone()), table, key, column, "kpi_evidence_changed"));
+        parts.push(changed(history.clone(), table, key, column, "kpi_evidence_changed"));
     }
 
     let all = concat(parts, UnionArgs::default())?;

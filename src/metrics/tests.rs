@@ -64,11 +64,11 @@ impl Fixture {
         let forms = table("feedback_forms", &self.forms);
         Inputs {
             units: policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
-            unit_dates: policy::unit_dates(policy::units_with_warranty(table("units", &self.units), &Config::defaults())),
+            unit_dates: policy::unit_dates(table("units", &self.units), &Config::defaults()),
             unit_details: table("units", &self.units),
             policy_repairs: policy::repairs_with_policy(
                 table("repairs", &self.repairs),
-                policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
+                table("units", &self.units),
                 &Config::defaults(),
             ),
             repairs: table("repairs", &self.repairs),
@@ -171,8 +171,7 @@ fn warranty_policy_engine() {
     assert_eq!(rows(&one.collect().unwrap(), &["d"]), [["2024-02-29"]]);
 
     let f = failure_fixture();
-    let units = policy::units_with_warranty(table("units", &f.units), &Config::defaults());
-    let r = policy::repairs_with_policy(table("repairs", &f.repairs), units, &Config::defaults())
+    let r = policy::repairs_with_policy(table("repairs", &f.repairs), table("units", &f.units), &Config::defaults())
         .sort(["repair_id"], SortMultipleOptions::default())
         .collect()
         .unwrap();
