@@ -27,11 +27,11 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::exposure::{Spans, MONTH_IN_SIXTEENTHS, SIXTEENTHS};
+use super::exposure::Spans;
 use super::stats::{benjamini_hochberg, poisson_lognormal_sf, poisson_sf, sidak};
 use super::{Alert, Kind, Severity};
 use crate::config::Config;
-use crate::metrics::{day_number, policy};
+use crate::metrics::policy;
 use crate::month::Month;
 
 /// One batch's exposure (unit-months in warranty) and first failures by
@@ -87,65 +87,23 @@ struct Test {
     baseline_batches: usize,
 }
 
-/// The batch alerts of `month`. `units` come from
-/// `policy::units_with_warranty`, `repairs` from `policy::repairs_with_policy`.
-/// `observed_from` is the first day the lake has data for: exposure before
-/// it is left out, because no failure from then can have been recorded
-/// (counting it would make old batches look healthier than they were).
+/// The batch alerts of `month`. `batch_units`: M's units by batch
+/// (`metrics::batch_units`), `repairs` from `policy::repairs_with_policy`.
+/// Exposure before the first day the lake has data for is left out,
+/// because no failure from then can have been recorded (counting it would
+/// make old batches look healthier than they were).
 pub fn batch_alerts(
-    units: LazyFrame,
+    batch_units: &DataFrame,
     repairs: LazyFrame,
     month: &Month,
-    observed_from: chrono::NaiveDate,
     config: &Config,
 ) -> PolarsResult<(Vec<Alert>, Vec<BatchCurve>)> {
-    let end = day_number(month.end);
-    let start = day_number(observed_from);
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
-    let [t_main, t_unit] = policy::exposure_days(None, lit(end));
-    // Units sold by the end of M: each observed in warranty over days in
-    // service [from, t), per warranty kind. Their exposure by month in
-    // service comes from counts and sums per month-in-service bin of
-    // `from` and of `t` (`exposure_by_age`), so the grouping has a few
-    // rows per batch, not one per distinct pair of dates (at 100M units,
-    // tens of millions).
-    let sold = units.filter(col("sale_date").lt(lit(month.end)));
-    let from = crate::metrics::max2(lit(start) - crate::metrics::days(col("in_service")), lit(0i64));
-    let bin = |e: Expr| (e * lit(SIXTEENTHS)).floor_div(lit(MONTH_IN_SIXTEENTHS));
-    let open = |t: &str| col(t).gt(col("from"));
-    let open_at_end = |we: &str| crate::metrics::days(col(we)).gt(lit(end)).cast(DataType::Int64).sum();
-    let only = |t: &str, v: &str| when(open(t)).then(col(v)).otherwise(lit(0i64)).sum();
-    let hist = sold
-        .clone()
-        .select([
-            col("product_line"),
-            col("production_batch"),
-            from.alias("from"),
-            t_main.alias("tm"),
-            t_unit.alias("tu"),
-            col("warranty_end_main"),
-            col("warranty_end_unit"),
-        ])
-        .group_by([
-            col("product_line"),
-            col("production_batch"),
-            bin(col("from")).alias("bf"),
-            bin(col("tm")).alias("bm"),
-            bin(col("tu")).alias("bu"),
-        ])
-        .agg([
-            open("tm").cast(DataType::Int64).sum().alias("nm"),
-            only("tm", "tm").alias("sm"),
-            only("tm", "from").alias("fm"),
-            open("tu").cast(DataType::Int64).sum().alias("nu"),
-            only("tu", "tu").alias("su"),
-            only("tu", "from").alias("fu"),
-            len().cast(DataType::Int64).alias("units"),
-            open_at_end("warranty_end_main").alias("main_open"),
-            open_at_end("warranty_end_unit").alias("unit_open"),
-        ])
-        .sort(["product_line", "production_batch"], SortMultipleOptions::default());
-    let hist = crate::metrics::collect(hist)?;
+    // The units sold by the end of M, by batch and by the months in service
+    // at which their observed spans [from, t) start and end: each batch's
+    // exposure by month in service comes from counts and sums per bin
+    // (`Spans`).
+    let hist = crate::metrics::collect(batch_units.clone().lazy().filter(col("units").gt(lit(0i64))))?;
     // Each batch's size and units still in warranty, from the same pass.
     let sizes =
         crate::metrics::collect(hist.clone().lazy().group_by([col("product_line"), col("production_batch")]).agg([

@@ -5,11 +5,7 @@
 
 use std::collections::BTreeMap;
 
-/// A month in service in sixteenths of a day: `DAYS_PER_MONTH` (365.25 /
-/// 12) is 487/16, so every bin edge is a whole number of sixteenths and the
-/// exposure sums below are exact integers.
-pub(super) const SIXTEENTHS: i64 = 16;
-pub(super) const MONTH_IN_SIXTEENTHS: i64 = 487;
+use crate::metrics::batch_units::{MONTH_IN_SIXTEENTHS, SIXTEENTHS};
 
 /// The spans [from, t) in days in service of a batch's units, as counts and
 /// sums per month-in-service bin of each end.

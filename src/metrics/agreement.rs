@@ -195,14 +195,15 @@ pub fn sanbao(repairs: LazyFrame, details: LazyFrame, month: &Month, config: &Co
         ]))
 }
 
-/// `early_failures` to the end of M. `units`: from
-/// `policy::units_with_warranty`; `repairs`: from `repairs_with_policy`;
+/// `early_failures` to the end of M. `batch_units`: from
+/// [`super::batch_units::batch_units`] for `month` and `observed_from`
+/// (its `past` units); `repairs`: from `repairs_with_policy`;
 /// `observed_from`: the first day of the lake's first load month, when
 /// known. A unit in service before it had its first days unobserved (no
 /// repair from then can be in the lake), so it is left out of both counts:
 /// counted, it would dilute every old batch's rate and the line's baseline.
 pub fn early_failures(
-    units: LazyFrame,
+    batch_units: LazyFrame,
     repairs: LazyFrame,
     month: &Month,
     observed_from: Option<chrono::NaiveDate>,
@@ -212,19 +213,14 @@ pub fn early_failures(
     let end = day_number(month.end);
     let from = observed_from.map(day_number).unwrap_or(i64::MIN);
     // The window [in_service, in_service + w) is over (day w began before
-    // the end of M) and was observed.
+    // the end of M) and was observed: the rule `batch_units` counts as
+    // `past`, here for the failing units.
     let past = (days(col("in_service")) + lit(w)).lt(lit(end)).and(days(col("in_service")).gt_eq(lit(from)));
     let keys = || [col("product_line"), col("production_batch")];
-    // Units sold by the end of M, and those past their window, in one pass
-    // over the units: the batches with a unit past it.
-    let sold = col("sale_date").lt(lit(month.end));
-    let exposed = units
-        .filter(sold.clone().or(past.clone()))
+    // The batches with a unit past its window.
+    let exposed = batch_units
         .group_by(keys())
-        .agg([
-            sold.cast(DataType::Int64).sum().alias("units"),
-            past.clone().cast(DataType::Int64).sum().alias("units_past_15d"),
-        ])
+        .agg([col("units").sum(), col("past").sum().alias("units_past_15d")])
         .filter(col("units_past_15d").gt(lit(0i64)));
     let failing =
         repairs

@@ -91,19 +91,17 @@ pub fn failure_rates(
     ]))
 }
 
+/// `batch_units`: from [`super::batch_units::batch_units`] for `month`.
 pub fn batch_failure_rates(
-    units: LazyFrame,
+    batch_units: LazyFrame,
     repairs: LazyFrame,
     month: &Month,
     config: &Config,
 ) -> PolarsResult<LazyFrame> {
-    let end = lit(super::day_number(month.end));
-    let sold = units.filter(col("sale_date").lt(lit(month.end)));
-    let [em, eu] = policy::exposure_days(None, end);
-    let batches = sold
-        .select([col("product_line"), col("production_batch"), em, eu])
+    let batches = batch_units
         .group_by([col("product_line"), col("production_batch")])
-        .agg([len().cast(DataType::Int64).alias("units"), col("exposure_main").sum(), col("exposure_unit").sum()]);
+        .agg([col("units").sum(), col("exposure_main").sum(), col("exposure_unit").sum()])
+        .filter(col("units").gt(lit(0i64)));
     let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
     let counts = failure_counts(
         repairs.filter(col("failure").and(col("reported_at").lt(lit(end_dt)))),

@@ -12,6 +12,7 @@ mod agreement;
 mod allowance;
 pub use agreement::RULES as SANBAO_RULES;
 mod audit;
+pub mod batch_units;
 pub(crate) mod columns;
 mod failures;
 mod kpis;
@@ -91,6 +92,9 @@ pub struct Tables {
     pub sanbao: DataFrame,
     pub early_failures: DataFrame,
     pub parts_allowance: DataFrame,
+    /// M's units by batch (`batch_units`), not written: what the batch
+    /// tables and the batch alerts read instead of the units.
+    pub batch_units: DataFrame,
 }
 
 impl Tables {
@@ -115,8 +119,10 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
     // Shared by several tables: computed once.
     let repairs = inputs.policy_repairs.clone();
     let events = collect(kpis::events(inputs, repairs.clone(), month, config)?)?.lazy();
+    let observed_from = inputs.observed_from()?;
+    let batch_units = collect(batch_units::batch_units(inputs.units.clone(), month, observed_from, config))?;
     let batch_failure_rates =
-        collect(failures::batch_failure_rates(inputs.units.clone(), repairs.clone(), month, config)?)?;
+        collect(failures::batch_failure_rates(batch_units.clone().lazy(), repairs.clone(), month, config)?)?;
     Ok(Tables {
         failure_rates: collect(failures::failure_rates(inputs.unit_dates.clone(), repairs.clone(), month, config)?)?,
         data_quality: collect(quality::data_quality(
@@ -132,10 +138,10 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
         form_reconciliation: collect(audit::form_reconciliation(inputs, month, config)?)?,
         sanbao: collect(agreement::sanbao(repairs.clone(), inputs.unit_details.clone(), month, config)?)?,
         early_failures: collect(agreement::early_failures(
-            inputs.units.clone(),
+            batch_units.clone().lazy(),
             repairs.clone(),
             month,
-            inputs.observed_from()?,
+            observed_from,
             config,
         ))?,
         parts_allowance: allowance::parts_allowance(
@@ -146,6 +152,7 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
             month,
             config,
         )?,
+        batch_units,
     })
 }
 
@@ -349,9 +356,12 @@ const FORM_COLUMNS: &[&str] = &[
 /// A table's current state through load month `through`, with `cols`,
 /// materialised.
 fn current_state(lake: &Lake, schema: &TableSchema, through: Option<&str>, cols: &[&str]) -> Result<LazyFrame> {
+    let started = std::time::Instant::now();
     let lf =
         lake.current_through(schema, through, Some(cols))?.select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>());
-    Ok(collect_memory(lf)?.lazy())
+    let df = collect_memory(lf)?;
+    tracing::debug!("current state of {}: {} rows in {:?}", schema.table, df.height(), started.elapsed());
+    Ok(df.lazy())
 }
 
 /// The units (with their warranty columns) and repairs as the lake stood

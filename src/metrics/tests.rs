@@ -428,7 +428,7 @@ fn data_quality_findings() {
     .lazy();
     let repairs = policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), &Config::defaults());
     let batches =
-        failures::batch_failure_rates(inputs.units.clone(), repairs.clone(), &month(), &Config::defaults()).unwrap();
+        failures::batch_failure_rates(batch_units(&inputs), repairs.clone(), &month(), &Config::defaults()).unwrap();
     let dq = quality::data_quality(&inputs, repairs, batches, &month()).unwrap().collect().unwrap();
     let got = rows(&dq, &["section", "table", "item", "count", "detail"]);
     let has = |want: [&str; 5]| assert!(got.iter().any(|r| r == &want), "no {want:?} in {got:#?}");
@@ -445,4 +445,59 @@ fn data_quality_findings() {
     has(["kpi_evidence_changed", "repairs", "completed_at", "1", "R1"]);
     has(["multi_line_batch", "units", "B1", "2", "units of this batch carry more than one product line"]);
     assert!(!got.iter().any(|r| r[0] == "kpi_evidence_changed" && r[2] == "responded_at"));
+}
+
+/// The fixture month's units by batch, all of them observed.
+pub(super) fn batch_units(inputs: &Inputs) -> LazyFrame {
+    super::batch_units::batch_units(inputs.units.clone(), &month(), None, &Config::defaults())
+}
+
+/// `batch_units` on the failure fixture, observed from 2026-08-01, by
+/// hand. A bin is ⌊days × 16 / 487⌋, the month in service of a day count.
+/// - U1 (B1), in service 2026-01-20: t = 254 days to the end of M for both
+///   warranties, from = 193 (to 2026-08-01); bins 6 and 8.
+/// - U2 (B1), in service 2026-09-30: t = 1, from = 0. U3 (B1) is installed
+///   after M: t = 0, not open; both in bin 0.
+/// - U4 (B2), in service 2023-09-01: main warranty to 2026-09-01, t = 1096;
+///   unit warranty to 2025-09-01, t = 731; from = 1065. Bins 34, 36, 24; its
+///   unit span is closed (731 ≤ 1065).
+/// - U6 (B2), in service 2024-09-15: t = 746 (main), 730 (unit), from = 685;
+///   bins 22, 24, 23; main warranty open at the end of M (2027-09-15).
+/// - U5 (B3), 2025-10-10, 12 months: t = 356, from = 295; bins 9 and 11.
+///
+/// No unit is past its 15-day window and observed (U1 is from before the
+/// lake; U2 and U3 are too young).
+#[test]
+fn batch_units_by_hand() {
+    let f = failure_fixture();
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 8, 1);
+    let units = super::batch_units::batch_units(f.inputs().units, &month(), from, &Config::defaults());
+    let df = units.collect().unwrap();
+    let cols = [
+        "production_batch",
+        "bf",
+        "bm",
+        "bu",
+        "units",
+        "past",
+        "exposure_main",
+        "exposure_unit",
+        "nm",
+        "sm",
+        "fm",
+        "nu",
+        "su",
+        "fu",
+        "main_open",
+        "unit_open",
+    ];
+    // Sorted by line (commercial_economy first), batch and bins.
+    let want: Vec<Vec<&str>> = vec![
+        vec!["B3", "9", "11", "11", "1", "0", "356", "356", "1", "356", "295", "1", "356", "295", "1", "1"],
+        vec!["B1", "0", "0", "0", "2", "0", "1", "1", "1", "1", "0", "1", "1", "0", "2", "2"],
+        vec!["B1", "6", "8", "8", "1", "0", "254", "254", "1", "254", "193", "1", "254", "193", "1", "1"],
+        vec!["B2", "22", "24", "23", "1", "0", "746", "730", "1", "746", "685", "1", "730", "685", "1", "0"],
+        vec!["B2", "34", "36", "24", "1", "0", "1096", "731", "1", "1096", "1065", "0", "0", "0", "0", "0"],
+    ];
+    assert_eq!(rows(&df, &cols), want);
 }

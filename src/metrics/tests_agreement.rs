@@ -247,7 +247,8 @@ fn early_failures_count_units_past_the_window() {
     let inputs = f.inputs();
     let repairs = policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), &Config::defaults());
     let from = chrono::NaiveDate::from_ymd_opt(2026, 8, 5);
-    let df = collect(agreement::early_failures(inputs.units, repairs, &month(), from, &Config::defaults())).unwrap();
+    let units = super::batch_units::batch_units(inputs.units, &month(), from, &Config::defaults());
+    let df = collect(agreement::early_failures(units, repairs, &month(), from, &Config::defaults())).unwrap();
     assert_eq!(rows(&df, &["production_batch", "units_past_15d", "early_failures"]), [["B1", "1", "1"]]);
 }
 

@@ -228,11 +228,7 @@ fn later_loads_restate_a_month_and_forms_count_by_drop() {
     w.qfb(&["metrics", "--lake", "lake", "--out", "out", "--month", "2026-09"]).expect(0);
 
     // The correction in a later load restates September: no failure left.
-    let lake_out = |t: &str| {
-        let path = w.path(&format!("out/metrics/month=2026-09/{t}.parquet"));
-        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
-        b.build().unwrap().map(|x| x.unwrap()).collect::<Vec<_>>()
-    };
+    let lake_out = |t: &str| read_table(&w, "2026-09", t).1;
     let fr = &lake_out("failure_rates")[0];
     let fails = fr.column_by_name("failures").unwrap().as_any().downcast_ref::<arrow::array::Int64Array>().unwrap();
     assert_eq!(fails.iter().map(|x| x.unwrap()).sum::<i64>(), 0);
@@ -273,52 +269,34 @@ fn a_re_sent_unit_counts_once_with_its_latest_values() {
     w.ingest().expect(0);
     w.qfb(&["metrics", "--lake", "lake", "--out", "out", "--month", "2026-09"]).expect(0);
 
-    let batches = |t: &str| {
-        let path = w.path(&format!("out/metrics/month=2026-09/{t}.parquet"));
-        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
-        b.build().unwrap().map(|x| x.unwrap()).collect::<Vec<_>>()
-    };
-    let mut got = Vec::new();
-    for b in batches("failure_rates") {
-        let s = |c: &str| {
-            let a = arrow::compute::cast(b.column_by_name(c).unwrap(), &DataType::Utf8).unwrap();
-            a.as_any().downcast_ref::<arrow::array::StringArray>().unwrap().clone()
-        };
-        let f = b
-            .column_by_name("exposure_unit_months")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<arrow::array::Float64Array>()
-            .unwrap()
-            .clone();
-        let n =
-            b.column_by_name("failures").unwrap().as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().clone();
-        let (line, comp) = (s("product_line"), s("component"));
-        for r in 0..b.num_rows() {
-            if comp.value(r) == "compressor" {
-                got.push((line.value(r).to_string(), f.value(r), n.value(r)));
-            }
-        }
-    }
-    let at = |line: &str| got.iter().find(|g| g.0 == line).map(|g| (g.1, g.2));
-    assert_eq!(at("household"), Some((1.0, 0)), "{got:?}");
-    assert_eq!(at("commercial_economy"), Some((1.0, 1)), "{got:?}");
-    assert_eq!(at("all"), Some((2.0, 1)), "{got:?}");
+    let rates: Vec<Vec<String>> =
+        cells(&w, "failure_rates", &["product_line", "component", "exposure_unit_months", "failures"])
+            .into_iter()
+            .filter(|r| r[1] == "compressor")
+            .collect();
+    let at = |line: &str| rates.iter().find(|r| r[0] == line).map(|r| (r[2].as_str(), r[3].as_str()));
+    assert_eq!(at("household"), Some(("1.0", "0")), "{rates:?}");
+    assert_eq!(at("commercial_economy"), Some(("1.0", "1")), "{rates:?}");
+    assert_eq!(at("all"), Some(("2.0", "1")), "{rates:?}");
 
-    let mut units = Vec::new();
-    for b in batches("batch_failure_rates") {
-        let s = |c: &str| {
-            let a = arrow::compute::cast(b.column_by_name(c).unwrap(), &DataType::Utf8).unwrap();
-            a.as_any().downcast_ref::<arrow::array::StringArray>().unwrap().clone()
-        };
-        let n = b.column_by_name("units").unwrap().as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().clone();
-        let (batch, comp) = (s("production_batch"), s("component"));
+    let mut units: Vec<(String, String)> =
+        cells(&w, "batch_failure_rates", &["production_batch", "component", "units"])
+            .into_iter()
+            .filter(|r| r[1] == "compressor")
+            .map(|r| (r[0].clone(), r[2].clone()))
+            .collect();
+    units.sort();
+    assert_eq!(units, [("B1".to_string(), "1".to_string()), ("B2".to_string(), "1".to_string())]);
+}
+
+/// The cells of `cols` of a 2026-09 metrics table, as text, row by row.
+fn cells(w: &Workdir, table: &str, cols: &[&str]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for b in read_table(w, "2026-09", table).1 {
         for r in 0..b.num_rows() {
-            if comp.value(r) == "compressor" {
-                units.push((batch.value(r).to_string(), n.value(r)));
-            }
+            let cell = |c: &&str| arrow::util::display::array_value_to_string(b.column_by_name(c).unwrap(), r).unwrap();
+            out.push(cols.iter().map(cell).collect());
         }
     }
-    units.sort();
-    assert_eq!(units, [("B1".to_string(), 1), ("B2".to_string(), 1)]);
+    out
 }
