@@ -55,12 +55,35 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let started = std::time::Instant::now();
     let mut planned = Vec::new();
     let mut outcome = Outcome::default();
-    for drop in drops {
-        let unchanged = match lake.manifest(&drop.month)? {
-            Some(m) => m.config_hash == config_hash && m.schema_hash == schema_hash && same_files(&drop, &m)?,
+    // Whether each drop is as last loaded, on every core: it hashes every
+    // file of the drops that look unchanged (11 GB at 100M units).
+    let is_unchanged = |drop: &discover::Drop| -> Result<bool> {
+        Ok(match lake.manifest(&drop.month)? {
+            Some(m) => m.config_hash == config_hash && m.schema_hash == schema_hash && same_files(drop, &m)?,
             None => false,
-        };
-        if unchanged && !opts.force {
+        })
+    };
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, drops.len().max(1));
+    let mut unchanged: Vec<(usize, Result<bool>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|w| {
+                let (drops, is_unchanged) = (&drops, &is_unchanged);
+                scope.spawn(move || {
+                    drops
+                        .iter()
+                        .enumerate()
+                        .skip(w)
+                        .step_by(threads)
+                        .map(|(i, d)| (i, is_unchanged(d)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a check worker panicked")).collect()
+    });
+    unchanged.sort_by_key(|u| u.0);
+    for (drop, (_, unchanged)) in drops.into_iter().zip(unchanged) {
+        if unchanged? && !opts.force {
             outcome.skipped.push(drop.month.clone());
             continue;
         }
