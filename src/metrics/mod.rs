@@ -41,7 +41,9 @@ use crate::schema::{Schemas, TableSchema};
 #[derive(Clone)]
 pub struct Inputs {
     /// Units with the warranty columns of [`policy::units_with_warranty`]:
-    /// at scale a scan, aggregated by each stage that needs batches.
+    /// a scan of the partitions unless a serial was re-sent, read only in
+    /// streaming passes that keep a small aggregate (`batch_units`, the
+    /// flagged batches' life curves).
     pub units: LazyFrame,
     /// The units by dates ([`policy::unit_dates`]), materialised once.
     pub unit_dates: LazyFrame,
