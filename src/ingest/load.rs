@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{SecondsFormat, Utc};
 
 use crate::config::Config;
-use crate::error::{Error, FileProblem, Result};
+use crate::error::{Error, Result};
 use crate::ingest::{check_drop, discover, encode, fingerprint, owners, prepare_drop, PreparedDrop};
 use crate::lake::{frame, Lake, Manifest, ManifestFile, PartitionData, REJECTS};
 use crate::schema::Schemas;
@@ -63,53 +63,17 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
             None => false,
         })
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, drops.len().max(1));
-    let mut unchanged: Vec<(usize, Result<bool>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|w| {
-                let (drops, is_unchanged) = (&drops, &is_unchanged);
-                scope.spawn(move || {
-                    drops
-                        .iter()
-                        .enumerate()
-                        .skip(w)
-                        .step_by(threads)
-                        .map(|(i, d)| (i, is_unchanged(d)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a check worker panicked")).collect()
-    });
-    unchanged.sort_by_key(|u| u.0);
-    for (drop, (_, unchanged)) in drops.into_iter().zip(unchanged) {
+    let unchanged = on_every_core(&drops, is_unchanged);
+    for (drop, unchanged) in drops.into_iter().zip(unchanged) {
         if unchanged? && !opts.force {
             outcome.skipped.push(drop.month.clone());
             continue;
         }
         planned.push(drop);
     }
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, planned.len().max(1));
-    // Each worker checks every `workers`-th drop (the first drop is often
-    // the largest, so contiguous halves would not balance).
-    let checked: Vec<Result<Vec<(String, FileProblem)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let planned = &planned;
-                scope.spawn(move || {
-                    let mut found = Vec::new();
-                    for drop in planned.iter().skip(w).step_by(workers) {
-                        found.extend(check_drop(drop, schemas, config)?);
-                    }
-                    Ok(found)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a check worker panicked")).collect()
-    });
     let mut problems = Vec::new();
-    for c in checked {
-        problems.extend(c?);
+    for found in on_every_core(&planned, |drop| check_drop(drop, schemas, config)) {
+        problems.extend(found?);
     }
     problems.sort_by(|a, b| a.0.cmp(&b.0));
     if !problems.is_empty() {
@@ -131,6 +95,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(PreparedDrop, Vec<PartitionData>)>>(0);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, planned.len().max(1));
     let planned = &planned;
     std::thread::scope(|scope| -> Result<()> {
         for _ in 0..workers {
@@ -174,6 +139,26 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     outcome.loaded.sort_by(|a, b| a.month.cmp(&b.month));
     resolve_owners(&lake, schemas, &mut outcome.loaded)?;
     Ok(outcome)
+}
+
+/// `f` of every item, in the items' order, on every core: each worker
+/// takes every n-th item (the first drop is often the largest, so
+/// contiguous halves would not balance).
+fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, items.len().max(1));
+    let mut out: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let f = &f;
+                scope.spawn(move || {
+                    items.iter().enumerate().skip(w).step_by(workers).map(|(i, x)| (i, f(x))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a drop worker panicked")).collect()
+    });
+    out.sort_by_key(|r| r.0);
+    out.into_iter().map(|r| r.1).collect()
 }
 
 /// Records are never deleted, only corrected (contract section 1), so a

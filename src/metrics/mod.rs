@@ -366,32 +366,6 @@ fn current_state(lake: &Lake, schema: &TableSchema, through: Option<&str>, cols:
     Ok(df.lazy())
 }
 
-/// The units (with their warranty columns) and repairs as the lake stood
-/// after load month `through`: latest load wins among the loads up to it.
-/// The forecast's back-test reads these.
-pub fn units_and_repairs_through(
-    lake: &Lake,
-    schemas: &Schemas,
-    config: &Config,
-    through: &str,
-) -> Result<(LazyFrame, LazyFrame)> {
-    let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
-    let units = current_state(
-        lake,
-        table("units"),
-        Some(through),
-        &["serial", "product_line", "production_batch", "sale_date", "install_date"],
-    )?;
-    let units = collect(policy::units_with_warranty(units, config))?.lazy();
-    let repairs = current_state(
-        lake,
-        table("repairs"),
-        Some(through),
-        &["repair_id", "serial", "reported_at", "component", "cause", "labor_cost", "parts_cost"],
-    )?;
-    Ok((units, repairs))
-}
-
 impl Inputs {
     /// The first day of the lake's first load month: nothing before it can
     /// have been recorded. None for inputs without loads (test fixtures).
