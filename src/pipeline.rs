@@ -160,7 +160,7 @@ impl<'a> MonthRun<'a> {
     /// inputs (so restated). Months before the lake's first load are left
     /// out: nothing was loaded for them.
     pub fn history(&self, n: usize) -> Result<Vec<Past>> {
-        let mut out = Vec::new();
+        let mut months = Vec::new();
         let mut label = self.month.label.clone();
         for _ in 0..n {
             label = Month::previous(&label)?;
@@ -169,9 +169,9 @@ impl<'a> MonthRun<'a> {
             }
             let m = Month::new(&label, Some(&self.latest_load))?;
             let inputs = self.inputs.for_month(&self.lake, self.schemas, &m)?;
-            out.push(metrics::past_kpis(&inputs, &m, self.config)?);
+            months.push((m, inputs));
         }
-        Ok(out)
+        Ok(metrics::past_kpis(&self.inputs, &months, self.config)?)
     }
 
     /// Raise and write the month's alerts. `history`: the months before
@@ -198,10 +198,8 @@ impl<'a> MonthRun<'a> {
     pub fn life(&self) -> Result<Outputs> {
         let first = Month::new(&self.first_load, None)?;
         let life = life::compute(&self.inputs, &self.month, &first, self.config)?;
-        // When the lake never had a serial twice, the forecast's history
-        // scans the partitions as they are.
-        let units_now = self.inputs.unit_count()?;
-        let forecast = forecast::compute(&self.lake, self.schemas, units_now, &self.month, &first, &life, self.config)?;
+        let single = self.inputs.unit_versions.as_ref();
+        let forecast = forecast::compute(&self.lake, self.schemas, single, &self.month, &first, &life, self.config)?;
         let mut outputs = Outputs { life, forecast };
         outputs.write(&self.out, &self.month)?;
         Ok(outputs)

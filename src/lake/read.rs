@@ -52,7 +52,9 @@ impl Lake {
                     keep.push(c);
                 }
             }
-            keep.push(LOAD_MONTH);
+            if !keep.contains(&LOAD_MONTH) {
+                keep.push(LOAD_MONTH);
+            }
             all = all.select(keep.into_iter().map(col).collect::<Vec<_>>());
         }
         Ok(match (&schema.document, schema.key.as_slice()) {

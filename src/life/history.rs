@@ -12,8 +12,8 @@ use polars::prelude::*;
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::read::LOAD_MONTH;
-use crate::lake::{frame, Lake};
-use crate::metrics::{self, policy};
+use crate::lake::Lake;
+use crate::metrics::{self, policy, UnitVersions};
 use crate::month::{index, Month};
 use crate::schema::Schemas;
 
@@ -97,41 +97,52 @@ fn with_month_numbers(mut df: DataFrame) -> Result<DataFrame> {
     Ok(df)
 }
 
-/// Every version of the units with its validity (as text), lazily. When
-/// no serial was ever loaded twice (the usual case: `units_now` current
-/// units and as many rows loaded), each row is its key's only version,
-/// current from its load on, and the partitions are scanned as they are:
-/// 10M units are never held in memory. Otherwise `Lake::versions` works
-/// out where each version ends.
-fn unit_versions(lake: &Lake, schemas: &Schemas, units_now: u64) -> Result<LazyFrame> {
-    let schema = schemas.get("units").expect("input tables are in the schemas");
-    let cols = ["product_line", "sale_date", "install_date"];
-    let loaded: u64 = lake.manifests()?.iter().filter_map(|m| m.partition("units")).map(|p| p.rows).sum();
-    if loaded == units_now {
-        let mut keep = vec![col("serial")];
-        keep.extend(cols.iter().map(|c| col(*c)));
-        keep.push(col(LOAD_MONTH).alias("valid_from"));
-        keep.push(lit(NULL).cast(DataType::String).alias("valid_to"));
-        Ok(lake.scan("units", frame::table_schema(schema), None)?.select(keep))
-    } else {
-        Ok(lake.versions(schema, &cols)?.lazy())
-    }
-}
-
-/// Aggregate every version. `units_now`: the lake's current units.
-pub(super) fn versions(lake: &Lake, schemas: &Schemas, config: &Config, units_now: u64) -> Result<Versions> {
+/// Aggregate every version. `single`: the units as the metrics read them
+/// when no serial was loaded twice (each row its serial's only version,
+/// current from its load on), so that 10M units are not read again; None:
+/// `Lake::versions` works out where each version ends.
+pub(super) fn versions(
+    lake: &Lake,
+    schemas: &Schemas,
+    config: &Config,
+    single: Option<&UnitVersions>,
+) -> Result<Versions> {
     let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
-    let versions = unit_versions(lake, schemas, units_now)?;
     let batch = || lit(NULL).cast(DataType::String).alias("production_batch");
+    // Each repair version against each unit version of its serial: the
+    // pair was the state while both were, and it is classified by that
+    // unit version's sale date and warranty.
+    let repairs = with_month_numbers(
+        lake.versions(table("repairs"), &["serial", "reported_at", "component", "cause", "labor_cost", "parts_cost"])?,
+    )?
+    .lazy()
+    .rename(["valid_from", "valid_to"], ["r_from", "r_to"], true);
+    let unit_cols = ["product_line", "sale_date", "install_date"];
+    let by = [col("product_line"), col("sale_date"), col("install_date"), col("valid_from"), col("valid_to")];
     // Units that share a line, sale date, install date and validity share
     // every warranty date: the policy runs on those groups (thousands), not
-    // on each of 10M units.
-    let by_dates = with_month_numbers(metrics::collect(
-        versions
-            .clone()
-            .group_by([col("product_line"), col("sale_date"), col("install_date"), col("valid_from"), col("valid_to")])
-            .agg([len().cast(DataType::Float64).alias("n")]),
-    )?)?;
+    // on each of 10M units. `units`: the units with repairs only, before
+    // the policy derives their dates.
+    let (by_dates, units) = match single {
+        Some(v) => {
+            let current = |lf: LazyFrame| {
+                lf.rename([LOAD_MONTH], ["valid_from"], true)
+                    .with_column(lit(NULL).cast(DataType::String).alias("valid_to"))
+            };
+            let by_dates =
+                current(v.by_dates.clone().lazy()).group_by(by).agg([col("n").sum().cast(DataType::Float64)]);
+            let mut keep = vec![col("serial")];
+            keep.extend(unit_cols.iter().map(|c| col(*c)));
+            keep.push(col(LOAD_MONTH));
+            (metrics::collect(by_dates)?, current(v.repaired.clone().lazy().select(keep)))
+        }
+        None => {
+            let versions = lake.versions(table("units"), &unit_cols)?.lazy();
+            let by_dates = versions.clone().group_by(by).agg([len().cast(DataType::Float64).alias("n")]);
+            (metrics::collect(by_dates)?, policy::units_with_repairs(versions, repairs.clone()))
+        }
+    };
+    let by_dates = with_month_numbers(by_dates)?;
     let last = |c: &str| month_of(col(c) - lit(chrono::Duration::days(1)));
     let df = metrics::collect(
         policy::units_with_warranty(by_dates.lazy().with_column(batch()), config)
@@ -161,25 +172,11 @@ pub(super) fn versions(lake: &Lake, schemas: &Schemas, config: &Config, units_no
         (&a.0, a.1, a.2, a.3, a.4, &a.5.from, &a.5.to).cmp(&(&b.0, b.1, b.2, b.3, b.4, &b.5.from, &b.5.to))
     });
 
-    // Each repair version against each unit version of its serial: the
-    // pair was the state while both were, and it is classified by that
-    // unit version's sale date and warranty.
-    let repairs = with_month_numbers(
-        lake.versions(table("repairs"), &["serial", "reported_at", "component", "cause", "labor_cost", "parts_cost"])?,
-    )?
-    .lazy()
-    .rename(["valid_from", "valid_to"], ["r_from", "r_to"], true);
-    // The units with repairs only, before the policy derives their dates.
-    let serials = repairs.clone().select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
-    let units = with_month_numbers(metrics::collect(versions.join(
-        serials,
-        [col("serial")],
-        [col("serial")],
-        JoinArgs::new(JoinType::Semi),
-    ))?)?
-    .lazy()
-    .with_column(batch())
-    .rename(["valid_from", "valid_to"], ["u_from", "u_to"], true);
+    let units = with_month_numbers(metrics::collect(units)?)?.lazy().with_column(batch()).rename(
+        ["valid_from", "valid_to"],
+        ["u_from", "u_to"],
+        true,
+    );
     let later = |a: Expr, b: Expr| when(a.clone().gt_eq(b.clone())).then(a).otherwise(b);
     let earlier = |a: Expr, b: Expr| {
         when(a.clone().is_null())

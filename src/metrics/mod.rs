@@ -47,6 +47,9 @@ pub struct Inputs {
     pub units: LazyFrame,
     /// The units by dates ([`policy::unit_dates`]), materialised once.
     pub unit_dates: LazyFrame,
+    /// What the forecast's history reads of the units, when no serial was
+    /// loaded twice (else None, and it reads every version from the lake).
+    pub unit_versions: Option<UnitVersions>,
     /// The current units' sale columns (serial, model, station_id,
     /// sale_price, product_line, sale_date), read lazily: only the
     /// agreement's tables use them, the 三包 cases for a few serials.
@@ -80,6 +83,20 @@ pub struct Inputs {
     /// load_month, station_id (null for visits) and repair_id (visits'),
     /// for the data-quality page's stations by rejects.
     pub loaded_rows: LazyFrame,
+}
+
+/// When no serial was loaded twice, each unit row is its serial's only
+/// version, current from its load month on. The passes that the metrics
+/// make over the units give the forecast's history what it needs of
+/// them, so it does not read them again.
+#[derive(Clone)]
+pub struct UnitVersions {
+    /// Units by product_line, sale_date, install_date and load_month, as
+    /// `n` ([`policy::date_groups`]).
+    pub by_dates: DataFrame,
+    /// The units named by any loaded version of a repair: serial,
+    /// product_line, production_batch, sale_date, install_date, load_month.
+    pub repaired: DataFrame,
 }
 
 /// The metric tables of one month.
@@ -234,14 +251,15 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // (the usual case). They are then scanned, never held: every stage
     // aggregates them in a streaming pass of its own, so 10M (or 100M)
     // unit rows are never in memory at once.
-    let unit_columns = ["serial", "product_line", "production_batch", "sale_date", "install_date"];
+    let unit_columns = ["serial", "product_line", "production_batch", "sale_date", "install_date", "load_month"];
     let scanned = history("units")?.select(unit_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
     let units_resent = !crate::lake::read::keys_distinct(scanned.clone(), "serial")?;
     // Units carry their warranty columns from here on.
     let raw_units = if units_resent { current("units", None, &unit_columns)? } else { scanned };
     let units = policy::units_with_warranty(raw_units.clone(), config);
     let units = if units_resent { collect(units)?.lazy() } else { units };
-    let unit_dates = collect(policy::unit_dates(raw_units.clone(), config))?.lazy();
+    let date_groups = collect(policy::date_groups(raw_units.clone()))?;
+    let unit_dates = collect(policy::unit_dates(date_groups.clone().lazy(), config))?.lazy();
     // Histories are read once each, by one query, so they stay lazy and
     // keep only what data quality compares.
     let history = |name: &str, cols: &[&str]| -> Result<LazyFrame> {
@@ -272,13 +290,20 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         "parts_cost",
     ];
     let repairs = current("repairs", None, &repair_columns)?;
-    let policy_repairs = collect(policy::repairs_with_policy(repairs, raw_units, config))?.lazy();
+    // The units named by any loaded version of a repair (a superset of the
+    // current repairs' units, which is all the policy's left join needs):
+    // the forecast's history needs the same units, with their loads.
+    let repair_serials = history("repairs", &["serial"])?;
+    let repaired_units = collect(policy::units_with_repairs(raw_units, repair_serials))?;
+    let policy_repairs = collect(policy::repairs_with_policy(repairs, repaired_units.clone().lazy(), config))?.lazy();
+    let unit_versions = (!units_resent).then_some(UnitVersions { by_dates: date_groups, repaired: repaired_units });
     // The repairs as read are the policy frame's own columns: one frame
     // held, not two (at 100M units, a gigabyte).
     let repairs = policy_repairs.clone().select(repair_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
     Ok(Inputs {
         units,
         unit_dates,
+        unit_versions,
         unit_details,
         repairs,
         policy_repairs,
@@ -375,12 +400,6 @@ impl Inputs {
         Ok(first.and_then(|m| Month::new(&m, None).ok()).map(|m| m.start))
     }
 
-    /// How many units the current state holds.
-    pub fn unit_count(&self) -> PolarsResult<u64> {
-        let df = collect(self.unit_dates.clone().select([col("n").sum().cast(DataType::Int64)]))?;
-        Ok(df.column("n")?.i64()?.get(0).unwrap_or(0) as u64)
-    }
-
     /// These inputs as seen for an earlier report `month`: the same current
     /// state, with stations and forms as loaded up to `month`'s next drop.
     pub fn for_month(&self, lake: &Lake, schemas: &Schemas, month: &Month) -> Result<Inputs> {
@@ -401,15 +420,34 @@ pub struct Past {
     pub station_kpis: DataFrame,
 }
 
-/// `kpis` and `station_kpis` of an earlier `month` from these inputs (with
-/// `for_month`'s stations and forms), sharing one pass over the events.
-pub fn past_kpis(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<Past> {
-    let events = collect(kpis::events(inputs, inputs.policy_repairs.clone(), month, config)?)?.lazy();
-    Ok(Past {
-        month: month.clone(),
-        kpis: collect(kpis::kpis(events.clone(), month, config)?)?,
-        station_kpis: collect(kpis::station_kpis(inputs, events, month, config)?)?,
-    })
+/// `kpis` and `station_kpis` of earlier months from M's `inputs`, each
+/// month with its own stations and forms (`Inputs::for_month`), in the
+/// order given. The months must be consecutive. Their record events are
+/// read in one pass (`kpis::record_events`), then split by month.
+pub fn past_kpis(inputs: &Inputs, months: &[(Month, Inputs)], config: &Config) -> PolarsResult<Vec<Past>> {
+    let mut span: Vec<Month> = months.iter().map(|(m, _)| m.clone()).collect();
+    span.sort_by(|a, b| a.start.cmp(&b.start));
+    if span.is_empty() {
+        return Ok(Vec::new());
+    }
+    let records = collect(kpis::record_events(inputs, inputs.policy_repairs.clone(), &span, config)?)?;
+    let mut out = Vec::with_capacity(months.len());
+    for (month, own) in months {
+        let events = collect(concat(
+            [
+                records.clone().lazy().filter(col("month").eq(lit(kpis::month_number(month)))),
+                kpis::form_events(own, month, config),
+            ],
+            UnionArgs::default(),
+        )?)?
+        .lazy();
+        out.push(Past {
+            month: month.clone(),
+            kpis: collect(kpis::kpis(events.clone(), month, config)?)?,
+            station_kpis: collect(kpis::station_kpis(own, events, month, config)?)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Write the tables to `<out>/metrics/month=YYYY-MM/`, each file atomically.

@@ -85,20 +85,31 @@ pub fn units_with_warranty(units: LazyFrame, config: &Config) -> LazyFrame {
         .drop(by_name(months.iter().map(|&m| name(m)), true, false))
 }
 
+/// The units counted by (product_line, sale_date, install_date,
+/// load_month), as `n`: what [`unit_dates`] and the forecast's history
+/// read. One pass over the units, collected before the policy runs on it
+/// (the policy reads its input twice, and without common-subplan
+/// elimination a lazy input would be computed twice).
+pub fn date_groups(units: LazyFrame) -> LazyFrame {
+    units
+        .group_by([col("product_line"), col("sale_date"), col("install_date"), col("load_month")])
+        .agg([len().cast(DataType::Int64).alias("n")])
+}
+
 /// The current units grouped by what their warranty and life windows
 /// depend on: (product_line, sale_date, in_service) with the warranty ends
 /// and `n`, the units in the group. A few hundred thousand rows at 100M
 /// units, collected once per run; every stage that needs no batch (the
 /// failure rates, the trends, the life data by line) reads this, not the
-/// units. `units`: the units' own columns; the policy runs on the groups.
-pub fn unit_dates(units: LazyFrame, config: &Config) -> LazyFrame {
-    let groups = units
+/// units. `groups`: [`date_groups`], collected; the policy runs on them.
+pub fn unit_dates(groups: LazyFrame, config: &Config) -> LazyFrame {
+    let groups = groups
         .group_by([
             col("product_line"),
             col("sale_date"),
             col("install_date").fill_null(col("sale_date")).alias("in_service"),
         ])
-        .agg([len().cast(DataType::Int64).alias("n")])
+        .agg([col("n").sum()])
         .with_column(col("in_service").alias("install_date"));
     units_with_warranty(groups, config)
         .select([
@@ -122,11 +133,21 @@ fn cause_in(cause: Expr, codes: Vec<String>) -> Expr {
     cause.is_in(lit(Series::new("causes".into(), codes)).implode(true), false)
 }
 
+/// The units that `repairs` name: all that the policy needs of the units
+/// (a tenth of them). A semi join probes the units once instead of
+/// building a table of every serial (10M at scale). Collect it before
+/// [`repairs_with_policy`], which reads its units twice.
+pub fn units_with_repairs(units: LazyFrame, repairs: LazyFrame) -> LazyFrame {
+    let serials = repairs.select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
+    units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi))
+}
+
 /// Repairs joined to their unit (left join on serial), with `known_unit`,
 /// `warranty_end` (datetime), `in_warranty`, `covered` and `failure`.
 /// `units`: serial, product_line, production_batch, sale_date and
-/// install_date; the warranty columns are worked out here, for the units
-/// with repairs only (a tenth of them), not for every unit scanned.
+/// install_date, at least those of the repairs' serials; the warranty
+/// columns are worked out here for every unit given, so at scale pass
+/// [`units_with_repairs`], collected.
 pub fn repairs_with_policy(repairs: LazyFrame, units: LazyFrame, config: &Config) -> LazyFrame {
     repairs_with_policy_carrying(repairs, units, config, &[])
 }
@@ -139,13 +160,7 @@ pub fn repairs_with_policy_carrying(
     config: &Config,
     carry: &[&str],
 ) -> LazyFrame {
-    // Only the units that have repairs: a semi join probes the units once
-    // instead of building a table of every serial (10M at scale).
-    let serials = repairs.clone().select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
-    let units = units_with_warranty(
-        units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi)),
-        config,
-    );
+    let units = units_with_warranty(units, config);
     let mut unit_cols = vec![
         col("serial"),
         col("product_line"),

@@ -64,7 +64,11 @@ impl Fixture {
         let forms = table("feedback_forms", &self.forms);
         Inputs {
             units: policy::units_with_warranty(table("units", &self.units), &Config::defaults()),
-            unit_dates: policy::unit_dates(table("units", &self.units), &Config::defaults()),
+            unit_dates: policy::unit_dates(
+                policy::date_groups(table("units", &self.units).with_column(lit("2026-01").alias("load_month"))),
+                &Config::defaults(),
+            ),
+            unit_versions: None,
             unit_details: table("units", &self.units),
             policy_repairs: policy::repairs_with_policy(
                 table("repairs", &self.repairs),
