@@ -150,9 +150,10 @@ fn early_failures_of(repairs: LazyFrame, config: &Config) -> PolarsResult<Vec<Ea
         .collect())
 }
 
-/// `sanbao` for M. `repairs`: from `policy::repairs_with_policy`; `details`:
-/// the current units with `model` (`Inputs::unit_details`).
-pub fn sanbao(repairs: LazyFrame, details: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
+/// `sanbao` for M. `repairs`: from `policy::repairs_with_policy`, carrying
+/// the unit's `model` (a case's unit is known, so the repairs name it:
+/// no pass over every unit for a few serials).
+pub fn sanbao(repairs: LazyFrame, month: &Month, config: &Config) -> PolarsResult<LazyFrame> {
     let micros = |d: chrono::NaiveDate| day_number(d) * MICROS_PER_DAY;
     let found = cases(&early_failures_of(repairs.clone(), config)?, micros(month.start), micros(month.end), config);
     let rule_order = |r: &str| RULES.iter().position(|x| *x == r).unwrap_or(RULES.len()) as i64;
@@ -167,17 +168,13 @@ pub fn sanbao(repairs: LazyFrame, details: LazyFrame, month: &Month, config: &Co
         "rule_order" => found.iter().map(|c| rule_order(c.rule)).collect::<Vec<_>>(),
     ]?;
     let units = repairs
-        .select([col("serial"), col("product_line"), col("production_batch")])
+        .filter(col("known_unit"))
+        .select([col("serial"), col("product_line"), col("production_batch"), col("model")])
         .unique(None, UniqueKeepStrategy::Any);
-    let serials = df.clone().lazy().select([col("serial")]);
-    let models = details
-        .join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi))
-        .select([col("serial"), col("model")]);
     Ok(df
         .lazy()
         .with_column(col("in_service").cast(DataType::Date))
         .left_join(units, col("serial"), col("serial"))
-        .left_join(models, col("serial"), col("serial"))
         .sort(["serial", "rule_order"], SortMultipleOptions::default())
         .select([
             lit(month.label.clone()).alias("month"),

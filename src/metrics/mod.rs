@@ -51,11 +51,11 @@ pub struct Inputs {
     /// loaded twice (else None, and it reads every version from the lake).
     pub unit_versions: Option<UnitVersions>,
     /// The current units' sale columns (serial, model, station_id,
-    /// sale_price, product_line, sale_date), read lazily: only the
-    /// agreement's tables use them, the 三包 cases for a few serials.
+    /// sale_price, product_line, sale_date), read lazily: only the parts
+    /// allowance uses them (the stations' sales).
     pub unit_details: LazyFrame,
     pub repairs: LazyFrame,
-    /// The repairs with their unit's policy columns
+    /// The repairs with their unit's policy columns and `model`
     /// (`policy::repairs_with_policy`), materialised once: every stage
     /// reads them (the metrics, each month of history, alerts, life data,
     /// the report).
@@ -155,7 +155,7 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
         station_kpis: collect(kpis::station_kpis(inputs, events, month, config)?)?,
         claim_audit: collect(audit::claim_audit(repairs.clone(), month))?,
         form_reconciliation: collect(audit::form_reconciliation(inputs, month, config)?)?,
-        sanbao: collect(agreement::sanbao(repairs.clone(), inputs.unit_details.clone(), month, config)?)?,
+        sanbao: collect(agreement::sanbao(repairs.clone(), month, config)?)?,
         early_failures: collect(agreement::early_failures(
             batch_units.clone().lazy(),
             repairs.clone(),
@@ -251,7 +251,8 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // (the usual case). They are then scanned, never held: every stage
     // aggregates them in a streaming pass of its own, so 10M (or 100M)
     // unit rows are never in memory at once.
-    let unit_columns = ["serial", "product_line", "production_batch", "sale_date", "install_date", "load_month"];
+    let unit_columns =
+        ["serial", "model", "product_line", "production_batch", "sale_date", "install_date", "load_month"];
     let scanned = history("units")?.select(unit_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
     let units_resent = !crate::lake::read::keys_distinct(scanned.clone(), "serial")?;
     // Units carry their warranty columns from here on.
@@ -295,7 +296,9 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // the forecast's history needs the same units, with their loads.
     let repair_serials = history("repairs", &["serial"])?;
     let repaired_units = collect(policy::units_with_repairs(raw_units, repair_serials))?;
-    let policy_repairs = collect(policy::repairs_with_policy(repairs, repaired_units.clone().lazy(), config))?.lazy();
+    let policy_repairs =
+        collect(policy::repairs_with_policy_carrying(repairs, repaired_units.clone().lazy(), config, &["model"]))?
+            .lazy();
     let unit_versions = (!units_resent).then_some(UnitVersions { by_dates: date_groups, repaired: repaired_units });
     // The repairs as read are the policy frame's own columns: one frame
     // held, not two (at 100M units, a gigabyte).

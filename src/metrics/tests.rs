@@ -70,10 +70,11 @@ impl Fixture {
             ),
             unit_versions: None,
             unit_details: table("units", &self.units),
-            policy_repairs: policy::repairs_with_policy(
+            policy_repairs: policy::repairs_with_policy_carrying(
                 table("repairs", &self.repairs),
                 table("units", &self.units),
                 &Config::defaults(),
+                &["model"],
             ),
             repairs: table("repairs", &self.repairs),
             parts: table("parts", &self.parts),
