@@ -13,6 +13,7 @@ pub mod cli;
 #[cfg(feature = "engine")]
 pub mod commands;
 pub mod config;
+pub mod cores;
 pub mod error;
 pub mod generate;
 pub mod ingest;

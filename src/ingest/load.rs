@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{SecondsFormat, Utc};
 
 use crate::config::Config;
+use crate::cores::on_every_core;
 use crate::error::{Error, Result};
 use crate::ingest::{check_drop, discover, encode, fingerprint, owners, prepare_drop, PreparedDrop};
 use crate::lake::{frame, Lake, Manifest, ManifestFile, PartitionData, REJECTS};
@@ -139,26 +140,6 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
     outcome.loaded.sort_by(|a, b| a.month.cmp(&b.month));
     resolve_owners(&lake, schemas, &mut outcome.loaded)?;
     Ok(outcome)
-}
-
-/// `f` of every item, in the items' order, on every core: each worker
-/// takes every n-th item (the first drop is often the largest, so
-/// contiguous halves would not balance).
-fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, items.len().max(1));
-    let mut out: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let f = &f;
-                scope.spawn(move || {
-                    items.iter().enumerate().skip(w).step_by(workers).map(|(i, x)| (i, f(x))).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a drop worker panicked")).collect()
-    });
-    out.sort_by_key(|r| r.0);
-    out.into_iter().map(|r| r.1).collect()
 }
 
 /// Records are never deleted, only corrected (contract section 1), so a

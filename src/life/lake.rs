@@ -285,13 +285,7 @@ pub fn compute(inputs: &Inputs, month: &Month, first_load: &Month, config: &Conf
         let recs = records(&groups, in_line, of_component.iter().copied().filter(|f| in_line(&f.0)), c.main);
         fit_one(line, &c.code, &recs, warranty_months as f64 * DAYS_PER_MONTH, z, config)
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let fits: Vec<Fitted> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            jobs.chunks(chunk).map(|part| s.spawn(|| part.iter().map(fit_job).collect::<Vec<_>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a fit thread does not panic")).collect()
-    });
+    let fits: Vec<Fitted> = crate::cores::on_every_core(&jobs, fit_job);
     tracing::debug!("life data: {} fits in {:?}", fits.len(), started.elapsed());
     Ok(Life {
         weibull: weibull_frame(&fits, month, config)?,
