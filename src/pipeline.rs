@@ -167,10 +167,10 @@ impl<'a> MonthRun<'a> {
             if label < self.first_load {
                 break;
             }
-            let m = Month::new(&label, Some(&self.latest_load))?;
-            let inputs = self.inputs.for_month(&self.lake, self.schemas, &m)?;
-            months.push((m, inputs));
+            months.push(Month::new(&label, Some(&self.latest_load))?);
         }
+        let inputs = self.inputs.for_months(&self.lake, self.schemas, &months)?;
+        let months: Vec<_> = months.into_iter().zip(inputs).collect();
         Ok(metrics::past_kpis(&self.inputs, &months, self.config)?)
     }
 

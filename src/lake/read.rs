@@ -43,37 +43,47 @@ impl Lake {
         through: Option<&str>,
         columns: Option<&[&str]>,
     ) -> Result<LazyFrame> {
-        let mut all = self.scan(&schema.table, frame::table_schema(schema), through)?;
-        if let Some(cols) = columns {
-            let mut keep: Vec<&str> = Vec::new();
-            for c in schema.key.iter().map(String::as_str).chain(schema.document.as_deref()).chain(cols.iter().copied())
-            {
-                if !keep.contains(&c) {
-                    keep.push(c);
-                }
-            }
-            if !keep.contains(&LOAD_MONTH) {
-                keep.push(LOAD_MONTH);
-            }
-            all = all.select(keep.into_iter().map(col).collect::<Vec<_>>());
-        }
-        Ok(match (&schema.document, schema.key.as_slice()) {
-            // A document's lines come as a set: keep every line of the
-            // document's latest load.
-            (Some(doc), _) => {
-                let latest = col(LOAD_MONTH).max().over([col(doc.as_str())])?;
-                all.filter(col(LOAD_MONTH).eq(latest))
-            }
-            (None, [key]) => {
-                let df = all.collect()?;
-                let keep = latest_rows(df.column(key)?.str()?);
-                df.filter(&keep)?.lazy()
-            }
-            (None, keys) => {
-                all.unique(Some(by_name(keys.iter().map(|k| k.as_str()), true, false)), UniqueKeepStrategy::Last)
-            }
-        })
+        let all = self.scan(&schema.table, frame::table_schema(schema), through)?;
+        latest_wins(with_key_columns(all, schema, columns), schema)
     }
+}
+
+/// `rows` with only `columns` and what [`latest_wins`] needs (the key, the
+/// document and `load_month`); every column when None.
+pub fn with_key_columns(rows: LazyFrame, schema: &TableSchema, columns: Option<&[&str]>) -> LazyFrame {
+    let Some(cols) = columns else { return rows };
+    let mut keep: Vec<&str> = Vec::new();
+    for c in schema.key.iter().map(String::as_str).chain(schema.document.as_deref()).chain(cols.iter().copied()) {
+        if !keep.contains(&c) {
+            keep.push(c);
+        }
+    }
+    if !keep.contains(&LOAD_MONTH) {
+        keep.push(LOAD_MONTH);
+    }
+    rows.select(keep.into_iter().map(col).collect::<Vec<_>>())
+}
+
+/// The current state of `all`, every loaded row of `schema`'s table with
+/// `load_month`, in load order: per key the latest row, per document the
+/// lines of its latest load.
+pub fn latest_wins(all: LazyFrame, schema: &TableSchema) -> Result<LazyFrame> {
+    Ok(match (&schema.document, schema.key.as_slice()) {
+        // A document's lines come as a set: keep every line of the
+        // document's latest load.
+        (Some(doc), _) => {
+            let latest = col(LOAD_MONTH).max().over([col(doc.as_str())])?;
+            all.filter(col(LOAD_MONTH).eq(latest))
+        }
+        (None, [key]) => {
+            let df = all.collect()?;
+            let keep = latest_rows(df.column(key)?.str()?);
+            df.filter(&keep)?.lazy()
+        }
+        (None, keys) => {
+            all.unique(Some(by_name(keys.iter().map(|k| k.as_str()), true, false)), UniqueKeepStrategy::Last)
+        }
+    })
 }
 
 impl Lake {

@@ -194,7 +194,7 @@ pub fn record_events(
 
 /// form_on_time of `month`: stations active as of drop M+1 that sent a
 /// form for M, in drops up to M+1, submitted by the due day of M+1.
-/// `inputs`' stations and forms as of drop M+1 (`Inputs::for_month`).
+/// `inputs`' stations and forms as of drop M+1 (`Inputs::for_months`).
 pub fn form_events(inputs: &Inputs, month: &Month, config: &Config) -> LazyFrame {
     let due = month.end.with_day(config.windows.form_due_day).unwrap_or(month.end);
     let on_time_forms = inputs

@@ -403,15 +403,33 @@ impl Inputs {
         Ok(first.and_then(|m| Month::new(&m, None).ok()).map(|m| m.start))
     }
 
-    /// These inputs as seen for an earlier report `month`: the same current
-    /// state, with stations and forms as loaded up to `month`'s next drop.
-    pub fn for_month(&self, lake: &Lake, schemas: &Schemas, month: &Month) -> Result<Inputs> {
+    /// These inputs as seen for each earlier report month of `months`:
+    /// the same current state, with stations and forms as loaded up to
+    /// that month's next drop. Stations and forms are read once for all
+    /// the months (a small table each), not once per month.
+    pub fn for_months(&self, lake: &Lake, schemas: &Schemas, months: &[Month]) -> Result<Vec<Inputs>> {
+        use crate::lake::read::{latest_wins, with_key_columns, LOAD_MONTH};
         let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
-        Ok(Inputs {
-            stations_next: current_state(lake, table("stations"), Some(&month.next), STATION_COLUMNS)?,
-            forms_next: current_state(lake, table("feedback_forms"), Some(&month.next), FORM_COLUMNS)?,
-            ..self.clone()
-        })
+        let loaded = |name: &str, cols: &[&str]| -> Result<DataFrame> {
+            let all = lake.scan(name, frame::table_schema(table(name)), None)?;
+            Ok(collect_memory(with_key_columns(all, table(name), Some(cols)))?)
+        };
+        let (stations, forms) = (loaded("stations", STATION_COLUMNS)?, loaded("feedback_forms", FORM_COLUMNS)?);
+        let through = |df: &DataFrame, name: &str, cols: &[&str], next: &str| -> Result<LazyFrame> {
+            let rows = df.clone().lazy().filter(col(LOAD_MONTH).lt_eq(lit(next.to_string())));
+            let state = latest_wins(rows, table(name))?.select(cols.iter().map(|c| col(*c)).collect::<Vec<_>>());
+            Ok(collect_memory(state)?.lazy())
+        };
+        months
+            .iter()
+            .map(|m| {
+                Ok(Inputs {
+                    stations_next: through(&stations, "stations", STATION_COLUMNS, &m.next)?,
+                    forms_next: through(&forms, "feedback_forms", FORM_COLUMNS, &m.next)?,
+                    ..self.clone()
+                })
+            })
+            .collect()
     }
 }
 
@@ -424,7 +442,7 @@ pub struct Past {
 }
 
 /// `kpis` and `station_kpis` of earlier months from M's `inputs`, each
-/// month with its own stations and forms (`Inputs::for_month`), in the
+/// month with its own stations and forms (`Inputs::for_months`), in the
 /// order given. The months must be consecutive. Their record events are
 /// read in one pass (`kpis::record_events`), then split by month.
 pub fn past_kpis(inputs: &Inputs, months: &[(Month, Inputs)], config: &Config) -> PolarsResult<Vec<Past>> {
