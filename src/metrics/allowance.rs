@@ -13,7 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use super::columns::{cents, ints, strings};
-use super::{date_in_month, Month};
+use super::{collect, date_in_month, Month};
 use crate::config::Config;
 
 /// Where a sale or a drawn part counts.
@@ -80,19 +80,19 @@ pub fn parts_allowance(
     let start = year_start(month, config.agreement.year_start_month);
     let in_year = |c: &str| col(c).gt_eq(lit(start)).and(col(c).lt(lit(month.end))).fill_null(false);
     let mut acc: BTreeMap<String, Station> = BTreeMap::new();
-    for s in strings(&stations.select([col("station_id")]).collect()?, "station_id")?.iter().flatten() {
+    for s in strings(&collect(stations.select([col("station_id")]))?, "station_id")?.iter().flatten() {
         acc.entry(s.to_string()).or_default();
     }
 
-    let sales = details
-        .filter(in_year("sale_date"))
-        .group_by([col("station_id"), segment(col("product_line"), config)])
-        .agg([
+    // Every unit sold in the year: streamed (at 100M units, the in-memory
+    // engine held them all).
+    let sales = collect(
+        details.filter(in_year("sale_date")).group_by([col("station_id"), segment(col("product_line"), config)]).agg([
             len().cast(DataType::Int64).alias("units"),
             col("sale_price").is_not_null().sum().cast(DataType::Int64).alias("priced"),
             col("sale_price").sum().alias("sales"),
-        ])
-        .collect()?;
+        ]),
+    )?;
     let (st, seg, n, priced) =
         (strings(&sales, "station_id")?, ints(&sales, "segment")?, ints(&sales, "units")?, ints(&sales, "priced")?);
     let money = cents(&sales, "sales");
@@ -108,15 +108,16 @@ pub fn parts_allowance(
     // A part is attributed through its repair's unit.
     let policy = repairs.select([col("repair_id"), col("product_line"), col("covered")]);
     let parts = parts.left_join(policy, col("repair_id"), col("repair_id"));
-    let drawn = parts
-        .clone()
-        .filter(in_year("shipped_at"))
-        .group_by([col("station_id"), segment(col("product_line"), config), col("shipped_quantity")])
-        .agg([
-            col("unit_price").sum().alias("value"),
-            col("unit_price").is_null().sum().cast(DataType::Int64).alias("unpriced"),
-        ])
-        .collect()?;
+    let drawn = collect(
+        parts
+            .clone()
+            .filter(in_year("shipped_at"))
+            .group_by([col("station_id"), segment(col("product_line"), config), col("shipped_quantity")])
+            .agg([
+                col("unit_price").sum().alias("value"),
+                col("unit_price").is_null().sum().cast(DataType::Int64).alias("unpriced"),
+            ]),
+    )?;
     let (st, seg, qty, unpriced) = (
         strings(&drawn, "station_id")?,
         ints(&drawn, "segment")?,
@@ -132,14 +133,15 @@ pub fn parts_allowance(
         a.parts_unpriced += unpriced.get(i).unwrap_or(0);
     }
 
-    let old = parts
-        .filter(date_in_month(col("shipped_at"), month).and(col("covered").fill_null(false)))
-        .group_by([col("station_id")])
-        .agg([
-            len().cast(DataType::Int64).alias("shipped"),
-            col("old_part_returned").fill_null(false).sum().cast(DataType::Int64).alias("returned"),
-        ])
-        .collect()?;
+    let old = collect(
+        parts
+            .filter(date_in_month(col("shipped_at"), month).and(col("covered").fill_null(false)))
+            .group_by([col("station_id")])
+            .agg([
+                len().cast(DataType::Int64).alias("shipped"),
+                col("old_part_returned").fill_null(false).sum().cast(DataType::Int64).alias("returned"),
+            ]),
+    )?;
     let (st, shipped, returned) = (strings(&old, "station_id")?, ints(&old, "shipped")?, ints(&old, "returned")?);
     for i in 0..old.height() {
         let Some(s) = st.get(i) else { continue };

@@ -201,12 +201,14 @@ fn collect_with(lf: LazyFrame, engine: Engine) -> PolarsResult<DataFrame> {
     let mut flags = lf.get_current_optimizations();
     flags.remove(OptFlags::COMM_SUBPLAN_ELIM);
     let df = lf.with_optimizations(flags).collect_with_engine(engine)?.unwrap_single();
+    let gb = |b: Option<u64>| b.unwrap_or(0) as f64 / 1e9;
     tracing::debug!(
-        "collected {} rows × {} columns in {:?} (resident {:.2} GB)",
+        "collected {} rows × {} columns in {:?} (resident {:.2} GB, stage peak {:.2} GB)",
         df.height(),
         df.width(),
         started.elapsed(),
-        crate::mem::resident().unwrap_or(0) as f64 / 1e9
+        gb(crate::mem::resident()),
+        gb(crate::mem::peak())
     );
     Ok(df)
 }
