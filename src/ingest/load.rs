@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::cores::on_every_core;
 use crate::error::{Error, Result};
 use crate::ingest::{check_drop, discover, encode, fingerprint, owners, prepare_drop, PreparedDrop};
-use crate::lake::{frame, Lake, Manifest, ManifestFile, PartitionData, REJECTS};
+use crate::lake::{frame, is_derived, Lake, Manifest, ManifestFile, PartitionData, REJECTS, UNIT_DATES};
 use crate::schema::Schemas;
 
 #[derive(Debug, Clone)]
@@ -149,7 +149,7 @@ pub fn run(opts: &Options, schemas: &Schemas, config: &Config, progress: &dyn Pr
 pub fn check_shrink(lake: &Lake, month: &str, parts: &[PartitionData]) -> Result<()> {
     let Some(previous) = lake.manifest(month)? else { return Ok(()) };
     let mut shrunk = Vec::new();
-    for before in previous.partitions.iter().filter(|p| p.table != REJECTS && p.rows > 0) {
+    for before in previous.partitions.iter().filter(|p| !is_derived(&p.table) && p.rows > 0) {
         let after = parts.iter().find(|p| p.table == before.table).map(|p| p.rows).unwrap_or(0);
         if after < before.rows {
             shrunk.push((before.table.clone(), before.rows, after));
@@ -167,7 +167,11 @@ fn file_len(path: &std::path::Path) -> u64 {
 }
 
 /// True when the drop holds exactly the files of its last load. Names and
-/// sizes are compared first, so a changed drop is not hashed twice.
+/// sizes are compared first, so a changed drop is not hashed twice. A file
+/// whose size and modification time are those recorded when it was
+/// loaded (settled then, see `FileResult::modified_ns`) is taken as
+/// unchanged without hashing it, as make, rsync and git do; any other
+/// drop is hashed. `--force` reloads regardless.
 fn same_files(drop: &discover::Drop, m: &Manifest) -> Result<bool> {
     let mut sized: Vec<(String, u64)> = drop.files.iter().map(|f| (f.name.clone(), file_len(&f.path))).collect();
     let mut recorded: Vec<(String, u64)> = m.files.iter().map(|f| (f.name.clone(), f.bytes)).collect();
@@ -176,19 +180,46 @@ fn same_files(drop: &discover::Drop, m: &Manifest) -> Result<bool> {
     if sized != recorded {
         return Ok(false);
     }
+    let stamped = |f: &discover::DropFile| {
+        let recorded = m.files.iter().find(|r| r.name == f.name).and_then(|r| r.modified_ns);
+        recorded.is_some() && recorded == crate::ingest::modified_ns(&f.path)
+    };
+    if drop.files.iter().all(stamped) {
+        return Ok(true);
+    }
     Ok(fingerprint(drop)? == m.fingerprint())
 }
 
-/// The Parquet partitions of one prepared drop: one per table, and rejects.
+/// The Parquet partitions of one prepared drop: one per table, the units
+/// by dates (`UNIT_DATES`) when it has units, and rejects.
 /// The validated columns are released as each table is encoded: only the
 /// counts and rejects are needed after this.
 pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<PartitionData>> {
-    let mut parts = Vec::new();
-    for t in &mut prepared.tables {
+    // Each table on a core of its own (compressing the units is most of
+    // it); the tables come back, emptied, for their counts and rejects.
+    let tables: Vec<std::sync::Mutex<_>> = std::mem::take(&mut prepared.tables).into_iter().map(Into::into).collect();
+    let encoded = on_every_core(&tables, |t| -> Result<Vec<PartitionData>> {
+        let mut t = t.lock().expect("one worker per table");
         let schema = schemas.get(&t.table).expect("validated tables come from the schemas");
         let rows = t.rows() as u64;
-        let mut df = encode::table_frame(schema, t)?;
+        let mut df = encode::table_frame(schema, &mut t)?;
+        let mut parts = Vec::new();
+        if t.table == "units" {
+            let mut dates = frame::unit_dates(&df)?;
+            let rows = dates.height() as u64;
+            parts.push(PartitionData {
+                table: UNIT_DATES.to_string(),
+                rows,
+                parquet: frame::parquet_bytes(&mut dates)?,
+            });
+        }
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });
+        Ok(parts)
+    });
+    prepared.tables = tables.into_iter().map(|t| t.into_inner().expect("no worker panicked")).collect();
+    let mut parts = Vec::new();
+    for p in encoded {
+        parts.extend(p?);
     }
     // The rejects as sent: a visit's station is its repair's, found when
     // read (`owners`), since the repair may come in another drop.
@@ -240,6 +271,7 @@ pub fn commit(
                 encoding: f.encoding.clone(),
                 bytes: f.bytes,
                 sha256: f.sha256.clone(),
+                modified_ns: f.modified_ns,
                 rows_read: f.stats.rows_read,
                 rows_loaded: f.stats.rows_loaded,
                 rows_rejected: f.stats.rows_rejected,

@@ -37,6 +37,12 @@ pub struct FileResult {
     pub encoding: String,
     pub bytes: u64,
     pub sha256: String,
+    /// The file's modification time (ns since 1970) as it was read, when
+    /// it had not changed for `SETTLED` before: a later run trusts the
+    /// file unchanged while its size and this time still match
+    /// (`same_files`). None when the file was written just before it was
+    /// read, so that a change within the same clock tick is not missed.
+    pub modified_ns: Option<i64>,
     pub stats: FileStats,
     pub warnings: Vec<String>,
     /// The most frequent problems: (count, example reason).
@@ -126,6 +132,26 @@ fn read_bytes(file: &DropFile) -> Result<Vec<u8>> {
     std::fs::read(&file.path).map_err(read_err(&file.path))
 }
 
+/// How long a file must have been unmodified before its modification time
+/// is trusted to tell a later change: file systems stamp times in ticks
+/// (milliseconds on Linux, two seconds on FAT), and a file rewritten
+/// within the tick it was read in keeps its time.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A file's modification time, in nanoseconds since 1970.
+pub fn modified_ns(path: &std::path::Path) -> Option<i64> {
+    let t = std::fs::metadata(path).ok()?.modified().ok()?;
+    i64::try_from(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()).ok()
+}
+
+/// `modified_ns` of a file that had been settled for `SETTLED` by now.
+fn settled_ns(path: &std::path::Path) -> Option<i64> {
+    let t = modified_ns(path)?;
+    let now =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()).ok()?;
+    (now - t >= SETTLED.as_nanos() as i64).then_some(t)
+}
+
 /// The (file name, SHA-256) pairs of a drop, sorted, for change detection.
 /// Each file is streamed through one buffer: a monthly run hashes every
 /// unchanged drop again, and reading each whole (a gigabyte at 10M units)
@@ -164,16 +190,77 @@ pub fn check_drop(drop: &Drop, schemas: &Schemas, config: &Config) -> Result<Vec
 
 /// Second pass: read and validate every file of a drop, in file-name
 /// order. Fails on the first unreadable file.
+///
+/// The files of one table go through one validator in name order (a later
+/// file can supersede an earlier file's row); different tables are
+/// independent, so when every file's name says its table, each table's
+/// files are validated on a core of their own (the monthly run loads one
+/// drop, and its units file would otherwise keep one core busy alone).
 pub fn prepare_drop(
     drop: &Drop,
     schemas: &Schemas,
     config: &Config,
-    mut progress: impl FnMut(&DropFile, u64),
+    progress: impl Fn(&DropFile, u64) + Sync,
 ) -> Result<PreparedDrop> {
+    let indexed: Vec<(usize, &DropFile)> = drop.files.iter().enumerate().collect();
+    let stems: Vec<Option<&str>> =
+        drop.files.iter().map(|f| discover::table_by_stem(schemas, f.stem()).map(|t| t.table.as_str())).collect();
+    let mut groups: Vec<Vec<(usize, &DropFile)>> = Vec::new();
+    if stems.iter().all(Option::is_some) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (&(i, f), stem) in indexed.iter().zip(&stems) {
+            let stem = stem.expect("every file names its table");
+            match seen.iter().position(|s| *s == stem) {
+                Some(g) => groups[g].push((i, f)),
+                None => {
+                    seen.push(stem);
+                    groups.push(vec![(i, f)]);
+                }
+            }
+        }
+    } else {
+        // A file named otherwise is told by its header: one group, in order.
+        groups.push(indexed);
+    }
     let mut validators: BTreeMap<usize, Validator> = BTreeMap::new();
-    let mut files = Vec::new();
-    for f in &drop.files {
+    let mut files: Vec<(usize, FileResult)> = Vec::new();
+    for done in crate::cores::on_every_core(&groups, |g| validate_files(g, schemas, config, &progress)) {
+        let (v, f) = done?;
+        validators.extend(v);
+        files.extend(f);
+    }
+    files.sort_by_key(|f| f.0);
+    let mut files: Vec<FileResult> = files.into_iter().map(|f| f.1).collect();
+    let tables: Vec<ValidatedTable> = validators.into_values().map(Validator::finish).collect();
+    // The validators own the per-file counts (a later file can supersede an
+    // earlier file's row); copy them to the file results.
+    for t in &tables {
+        for s in &t.files {
+            if let Some(r) = files.iter_mut().find(|r| r.name == s.name) {
+                r.stats = s.clone();
+                r.top_reasons = top_reasons(t.rejects.iter().filter(|x| x.source_file == s.name), 3);
+            }
+        }
+    }
+    Ok(PreparedDrop { month: drop.month.clone(), files, tables })
+}
+
+/// The validators (by table index) and file results of `files`, (index in
+/// the drop, file), read and validated in the order given.
+#[allow(clippy::type_complexity)]
+fn validate_files<'s>(
+    files: &[(usize, &DropFile)],
+    schemas: &'s Schemas,
+    config: &Config,
+    progress: &(impl Fn(&DropFile, u64) + Sync),
+) -> Result<(BTreeMap<usize, Validator<'s>>, Vec<(usize, FileResult)>)> {
+    let mut validators: BTreeMap<usize, Validator> = BTreeMap::new();
+    let mut out = Vec::new();
+    for &(i, f) in files {
+        let settled = settled_ns(&f.path);
         let bytes = read_bytes(f)?;
+        // Trusted only if the file did not change while it was read.
+        let modified_ns = settled.filter(|&t| modified_ns(&f.path) == Some(t));
         let opened = open(schemas, config, &f.name, &bytes)
             .map_err(|problem| Error::Unreadable { path: f.path.clone(), problem })?;
         let mut result = FileResult {
@@ -182,6 +269,7 @@ pub fn prepare_drop(
             encoding: opened.sheet.encoding.to_string(),
             bytes: bytes.len() as u64,
             sha256: hex(&Sha256::digest(&bytes)),
+            modified_ns,
             stats: FileStats { name: f.name.clone(), ..FileStats::default() },
             warnings: opened.warnings,
             top_reasons: Vec::new(),
@@ -212,20 +300,9 @@ pub fn prepare_drop(
         }
         progress(f, result.bytes);
         result.stats.name = f.name.clone();
-        files.push(result);
+        out.push((i, result));
     }
-    let tables: Vec<ValidatedTable> = validators.into_values().map(Validator::finish).collect();
-    // The validators own the per-file counts (a later file can supersede an
-    // earlier file's row); copy them to the file results.
-    for t in &tables {
-        for s in &t.files {
-            if let Some(r) = files.iter_mut().find(|r| r.name == s.name) {
-                r.stats = s.clone();
-                r.top_reasons = top_reasons(t.rejects.iter().filter(|x| x.source_file == s.name), 3);
-            }
-        }
-    }
-    Ok(PreparedDrop { month: drop.month.clone(), files, tables })
+    Ok((validators, out))
 }
 
 /// The `n` most frequent (table, column, rule) problems, each with the

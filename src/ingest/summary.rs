@@ -77,6 +77,7 @@ mod tests {
             encoding: "utf-8".into(),
             bytes: 10,
             sha256: "x".into(),
+            modified_ns: None,
             stats: FileStats {
                 name: "repairs.csv".into(),
                 rows_read: 5,
@@ -122,6 +123,7 @@ mod tests {
             encoding: "gbk".into(),
             bytes: 1,
             sha256: "x".into(),
+            modified_ns: None,
             stats: FileStats { name: name.into(), rows_read: 12345, ..FileStats::default() },
             warnings: Vec::new(),
             top_reasons: Vec::new(),

@@ -29,6 +29,11 @@ pub struct ManifestFile {
     pub encoding: String,
     pub bytes: u64,
     pub sha256: String,
+    /// The file's modification time when it was loaded (ns since 1970),
+    /// recorded only for a file that had been settled for a while: with
+    /// `bytes`, what lets a later run skip hashing an unchanged drop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ns: Option<i64>,
     pub rows_read: u64,
     pub rows_loaded: u64,
     pub rows_rejected: u64,

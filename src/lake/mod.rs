@@ -5,6 +5,10 @@
 //! - `<table>/load_month=YYYY-MM/part-0.parquet`: the public Hive-style
 //!   partition that DuckDB, Spark, pandas and pyarrow glob;
 //! - `_rejects/load_month=YYYY-MM/part-0.parquet`: the load's rejects;
+//! - `_unit_dates/load_month=YYYY-MM/part-0.parquet`: the load's units
+//!   counted by product line, sale date and install date, kept with the
+//!   load (in its commit) so that a run reads them instead of grouping
+//!   every unit again (`frame::unit_dates_schema`);
 //! - `_manifests/YYYY-MM.json`: the load manifest, the commit point;
 //! - `_store/<table>/load_month=YYYY-MM/<sha256>.parquet`: immutable,
 //!   content-named copies (hard links to the public files) that manifests
@@ -43,6 +47,14 @@ pub const READER_GRACE: std::time::Duration = std::time::Duration::from_secs(360
 
 /// The table name of the rejects partitions.
 pub const REJECTS: &str = "_rejects";
+/// The table name of the units-by-dates partitions.
+pub const UNIT_DATES: &str = "_unit_dates";
+
+/// A table that qfb derives (rejects, units by dates), not an input
+/// table: its name starts with `_`.
+pub fn is_derived(table: &str) -> bool {
+    table.starts_with('_')
+}
 const PUBLIC_FILE: &str = "part-0.parquet";
 
 #[derive(Debug, Clone)]

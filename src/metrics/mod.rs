@@ -32,7 +32,7 @@ use polars::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::lake::{frame, Lake, REJECTS};
+use crate::lake::{frame, Lake, REJECTS, UNIT_DATES};
 use crate::schema::{Schemas, TableSchema};
 
 /// The current state of the lake, as the metrics read it. Every frame is
@@ -261,7 +261,17 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     let raw_units = if units_resent { current("units", None, &unit_columns)? } else { scanned };
     let units = policy::units_with_warranty(raw_units.clone(), config);
     let units = if units_resent { collect(units)?.lazy() } else { units };
-    let date_groups = collect(policy::date_groups(raw_units.clone()))?;
+    // Each load keeps its units by dates (`_unit_dates`, in its commit):
+    // over the loads they are the current state's when no serial was
+    // loaded twice, without grouping 10M units again. Loads that lack them
+    // (a lake from an older qfb) are grouped here.
+    let kept = manifests.iter().all(|m| m.partition("units").is_none() || m.partition(UNIT_DATES).is_some());
+    let date_groups = if kept && !units_resent {
+        let cols = ["product_line", "sale_date", "install_date", "load_month", "n"];
+        collect(lake.scan(UNIT_DATES, frame::unit_dates_schema(), None)?.select(cols.map(col)))?
+    } else {
+        collect(policy::date_groups(raw_units.clone()))?
+    };
     let unit_dates = collect(policy::unit_dates(date_groups.clone().lazy(), config))?.lazy();
     // Histories are read once each, by one query, so they stay lazy and
     // keep only what data quality compares.
