@@ -195,15 +195,11 @@ fn same_files(drop: &discover::Drop, m: &Manifest) -> Result<bool> {
 /// The validated columns are released as each table is encoded: only the
 /// counts and rejects are needed after this.
 pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<PartitionData>> {
-    // Each table on a core of its own (compressing the units is most of
-    // it); the tables come back, emptied, for their counts and rejects.
-    let tables: Vec<std::sync::Mutex<_>> = std::mem::take(&mut prepared.tables).into_iter().map(Into::into).collect();
-    let encoded = on_every_core(&tables, |t| -> Result<Vec<PartitionData>> {
-        let mut t = t.lock().expect("one worker per table");
+    let mut parts = Vec::new();
+    for t in &mut prepared.tables {
         let schema = schemas.get(&t.table).expect("validated tables come from the schemas");
         let rows = t.rows() as u64;
-        let mut df = encode::table_frame(schema, &mut t)?;
-        let mut parts = Vec::new();
+        let mut df = encode::table_frame(schema, t)?;
         if t.table == "units" {
             let mut dates = frame::unit_dates(&df)?;
             let rows = dates.height() as u64;
@@ -214,12 +210,6 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
             });
         }
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });
-        Ok(parts)
-    });
-    prepared.tables = tables.into_iter().map(|t| t.into_inner().expect("no worker panicked")).collect();
-    let mut parts = Vec::new();
-    for p in encoded {
-        parts.extend(p?);
     }
     // The rejects as sent: a visit's station is its repair's, found when
     // read (`owners`), since the repair may come in another drop.

@@ -189,74 +189,20 @@ pub fn check_drop(drop: &Drop, schemas: &Schemas, config: &Config) -> Result<Vec
 }
 
 /// Second pass: read and validate every file of a drop, in file-name
-/// order. Fails on the first unreadable file.
-///
-/// The files of one table go through one validator in name order (a later
-/// file can supersede an earlier file's row); different tables are
-/// independent, so when every file's name says its table, each table's
-/// files are validated on a core of their own (the monthly run loads one
-/// drop, and its units file would otherwise keep one core busy alone).
+/// order. Fails on the first unreadable file. Drops, not tables, are
+/// spread over the cores (`load::run`): validating a drop's tables on
+/// cores of their own saved under a tenth of a second on the monthly
+/// run's one drop, and nothing measurable at scale, where every core is
+/// busy with drops already.
 pub fn prepare_drop(
     drop: &Drop,
     schemas: &Schemas,
     config: &Config,
-    progress: impl Fn(&DropFile, u64) + Sync,
+    mut progress: impl FnMut(&DropFile, u64),
 ) -> Result<PreparedDrop> {
-    let indexed: Vec<(usize, &DropFile)> = drop.files.iter().enumerate().collect();
-    let stems: Vec<Option<&str>> =
-        drop.files.iter().map(|f| discover::table_by_stem(schemas, f.stem()).map(|t| t.table.as_str())).collect();
-    let mut groups: Vec<Vec<(usize, &DropFile)>> = Vec::new();
-    if stems.iter().all(Option::is_some) {
-        let mut seen: Vec<&str> = Vec::new();
-        for (&(i, f), stem) in indexed.iter().zip(&stems) {
-            let stem = stem.expect("every file names its table");
-            match seen.iter().position(|s| *s == stem) {
-                Some(g) => groups[g].push((i, f)),
-                None => {
-                    seen.push(stem);
-                    groups.push(vec![(i, f)]);
-                }
-            }
-        }
-    } else {
-        // A file named otherwise is told by its header: one group, in order.
-        groups.push(indexed);
-    }
     let mut validators: BTreeMap<usize, Validator> = BTreeMap::new();
-    let mut files: Vec<(usize, FileResult)> = Vec::new();
-    for done in crate::cores::on_every_core(&groups, |g| validate_files(g, schemas, config, &progress)) {
-        let (v, f) = done?;
-        validators.extend(v);
-        files.extend(f);
-    }
-    files.sort_by_key(|f| f.0);
-    let mut files: Vec<FileResult> = files.into_iter().map(|f| f.1).collect();
-    let tables: Vec<ValidatedTable> = validators.into_values().map(Validator::finish).collect();
-    // The validators own the per-file counts (a later file can supersede an
-    // earlier file's row); copy them to the file results.
-    for t in &tables {
-        for s in &t.files {
-            if let Some(r) = files.iter_mut().find(|r| r.name == s.name) {
-                r.stats = s.clone();
-                r.top_reasons = top_reasons(t.rejects.iter().filter(|x| x.source_file == s.name), 3);
-            }
-        }
-    }
-    Ok(PreparedDrop { month: drop.month.clone(), files, tables })
-}
-
-/// The validators (by table index) and file results of `files`, (index in
-/// the drop, file), read and validated in the order given.
-#[allow(clippy::type_complexity)]
-fn validate_files<'s>(
-    files: &[(usize, &DropFile)],
-    schemas: &'s Schemas,
-    config: &Config,
-    progress: &(impl Fn(&DropFile, u64) + Sync),
-) -> Result<(BTreeMap<usize, Validator<'s>>, Vec<(usize, FileResult)>)> {
-    let mut validators: BTreeMap<usize, Validator> = BTreeMap::new();
-    let mut out = Vec::new();
-    for &(i, f) in files {
+    let mut files = Vec::new();
+    for f in &drop.files {
         let settled = settled_ns(&f.path);
         let bytes = read_bytes(f)?;
         // Trusted only if the file did not change while it was read.
@@ -300,9 +246,20 @@ fn validate_files<'s>(
         }
         progress(f, result.bytes);
         result.stats.name = f.name.clone();
-        out.push((i, result));
+        files.push(result);
     }
-    Ok((validators, out))
+    let tables: Vec<ValidatedTable> = validators.into_values().map(Validator::finish).collect();
+    // The validators own the per-file counts (a later file can supersede an
+    // earlier file's row); copy them to the file results.
+    for t in &tables {
+        for s in &t.files {
+            if let Some(r) = files.iter_mut().find(|r| r.name == s.name) {
+                r.stats = s.clone();
+                r.top_reasons = top_reasons(t.rejects.iter().filter(|x| x.source_file == s.name), 3);
+            }
+        }
+    }
+    Ok(PreparedDrop { month: drop.month.clone(), files, tables })
 }
 
 /// The `n` most frequent (table, column, rule) problems, each with the
