@@ -94,7 +94,7 @@ pub struct UnitVersions {
     /// Units by product_line, sale_date, install_date and load_month, as
     /// `n` ([`policy::date_groups`]).
     pub by_dates: DataFrame,
-    /// The units named by any loaded version of a repair: serial,
+    /// The units named by any loaded version of a repair: serial, model,
     /// product_line, production_batch, sale_date, install_date, load_month.
     pub repaired: DataFrame,
 }
