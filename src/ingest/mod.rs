@@ -140,16 +140,18 @@ const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A file's modification time, in nanoseconds since 1970.
 pub fn modified_ns(path: &std::path::Path) -> Option<i64> {
-    let t = std::fs::metadata(path).ok()?.modified().ok()?;
-    i64::try_from(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()).ok()
+    nanos(std::fs::metadata(path).ok()?.modified().ok()?)
 }
 
-/// `modified_ns` of a file that had been settled for `SETTLED` by now.
+/// `modified_ns` of a file that had been settled for `SETTLED` by now (a
+/// time in the future, a skewed clock, is not settled).
 fn settled_ns(path: &std::path::Path) -> Option<i64> {
-    let t = modified_ns(path)?;
-    let now =
-        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()).ok()?;
-    (now - t >= SETTLED.as_nanos() as i64).then_some(t)
+    let t = std::fs::metadata(path).ok()?.modified().ok()?;
+    (t.elapsed().ok()? >= SETTLED).then(|| nanos(t)).flatten()
+}
+
+fn nanos(t: std::time::SystemTime) -> Option<i64> {
+    i64::try_from(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()).ok()
 }
 
 /// The (file name, SHA-256) pairs of a drop, sorted, for change detection.
