@@ -35,6 +35,8 @@ pub enum FileProblem {
     TooLarge { what: String },
     #[error("field {field} has no header but holds `{value}` on line {line} (a merged or blank header cell?); name the column or delete its values")]
     BlankHeaderWithData { field: usize, line: u64, value: String },
+    #[error("the file changed while it was read ({what}); run again once it is complete")]
+    Changed { what: String },
 }
 
 fn shrink_message(month: &str, tables: &[(String, u64, u64)]) -> String {

@@ -9,7 +9,7 @@ use chrono::{SecondsFormat, Utc};
 use crate::config::Config;
 use crate::cores::on_every_core;
 use crate::error::{Error, Result};
-use crate::ingest::{check_drop, discover, encode, fingerprint, owners, prepare_drop, PreparedDrop};
+use crate::ingest::{check_drop, discover, encode, file_len, fingerprint, owners, prepare_drop, PreparedDrop};
 use crate::lake::{frame, is_derived, Lake, Manifest, ManifestFile, PartitionData, REJECTS, UNIT_DATES};
 use crate::schema::Schemas;
 
@@ -160,10 +160,6 @@ pub fn check_shrink(lake: &Lake, month: &str, parts: &[PartitionData]) -> Result
     } else {
         Err(Error::Shrink { month: month.to_string(), tables: shrunk })
     }
-}
-
-fn file_len(path: &std::path::Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 /// True when the drop holds exactly the files of its last load. Names and

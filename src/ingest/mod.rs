@@ -12,7 +12,9 @@ pub mod header;
 pub mod load;
 pub mod owners;
 pub mod read;
+mod records;
 pub mod rows;
+pub mod stream;
 pub mod summary;
 pub mod validate;
 pub mod xlsx;
@@ -84,6 +86,15 @@ pub fn open<'b, 's>(
 ) -> std::result::Result<Opened<'b, 's>, FileProblem> {
     let file = DropFile { path: name.into(), name: name.to_string() };
     let sheet = read::open(file.format()?, bytes, &config.limits)?;
+    find_table(schemas, &file, sheet)
+}
+
+/// Find a read sheet's table and map its header.
+fn find_table<'b, 's>(
+    schemas: &'s Schemas,
+    file: &DropFile,
+    sheet: read::Sheet<'b>,
+) -> std::result::Result<Opened<'b, 's>, FileProblem> {
     if sheet.is_empty() {
         let table = discover::table_by_stem(schemas, file.stem());
         let warning = match table {
@@ -95,7 +106,7 @@ pub fn open<'b, 's>(
         return Ok(Opened { sheet, table, mapping: None, warnings });
     }
     let header = sheet.header()?;
-    let table = discover::table_for(schemas, &file, &header)?;
+    let table = discover::table_for(schemas, file, &header)?;
     let mapping = header::map_header(table, &header)?;
     if !mapping.blank.is_empty() {
         check_blank_fields(&sheet, &mapping.blank)?;
@@ -103,6 +114,72 @@ pub fn open<'b, 's>(
     let mut warnings = sheet.warnings.clone();
     warnings.extend(mapping.unknown.iter().map(|c| format!("unknown column `{c}` ignored")));
     Ok(Opened { sheet, table: Some(table), mapping: Some(mapping), warnings })
+}
+
+/// A drop file as read: whole, or a large plain UTF-8 CSV file scanned,
+/// to be read in windows (`stream`).
+enum Source {
+    Whole(Vec<u8>),
+    Scanned(std::fs::File, stream::Scan),
+}
+
+impl Source {
+    /// `hash`: the file's SHA-256 will be wanted (`sha256`).
+    fn read(f: &DropFile, hash: bool) -> Result<Source> {
+        if f.format().ok() == Some(read::Format::Csv) && file_len(&f.path) >= stream::STREAM_FROM {
+            let file = std::fs::File::open(&f.path).map_err(read_err(&f.path))?;
+            let scan = stream::scan(&file, hash).map_err(read_err(&f.path))?;
+            if scan.plain.is_some() {
+                return Ok(Source::Scanned(file, scan));
+            }
+        }
+        Ok(Source::Whole(std::fs::read(&f.path).map_err(read_err(&f.path))?))
+    }
+
+    fn open<'b, 's>(
+        &'b self,
+        schemas: &'s Schemas,
+        config: &Config,
+        f: &DropFile,
+    ) -> std::result::Result<Opened<'b, 's>, FileProblem> {
+        match self {
+            Source::Whole(bytes) => open(schemas, config, &f.name, bytes),
+            Source::Scanned(file, scan) => {
+                let s = stream::Stream::new(file, scan, stream::WINDOW).expect("only plain UTF-8 is scanned");
+                find_table(schemas, f, read::stream(s))
+            }
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Source::Whole(bytes) => bytes.len() as u64,
+            Source::Scanned(_, scan) => scan.bytes,
+        }
+    }
+
+    fn sha256(&self) -> String {
+        match self {
+            Source::Whole(bytes) => hex(&Sha256::digest(bytes)),
+            Source::Scanned(_, scan) => scan.sha256.clone().expect("read with its hash"),
+        }
+    }
+
+    /// Room for every row at once: for a CSV file its line count (a bound
+    /// on its records), else rows are rarely shorter than 60 bytes. The key
+    /// index is sized from it, and at 26M rows an estimate twice too large
+    /// is a gigabyte of index.
+    fn rows_bound(&self, xlsx: bool) -> usize {
+        match self {
+            Source::Whole(bytes) if xlsx => bytes.len() / 60,
+            Source::Whole(bytes) => memchr::memchr_iter(b'\n', bytes).count() + 1,
+            Source::Scanned(_, scan) => scan.line_feeds as usize + 1,
+        }
+    }
+}
+
+pub(crate) fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 /// A field with no header may be left over from a merged or deleted header
@@ -121,15 +198,11 @@ fn check_blank_fields(sheet: &read::Sheet<'_>, blank: &[usize]) -> std::result::
                 return;
             }
         }
-    });
+    })?;
     match found {
         Some((i, line, value)) => Err(FileProblem::BlankHeaderWithData { field: i + 1, line, value }),
         None => Ok(()),
     }
-}
-
-fn read_bytes(file: &DropFile) -> Result<Vec<u8>> {
-    std::fs::read(&file.path).map_err(read_err(&file.path))
 }
 
 /// How long a file must have been unmodified before its modification time
@@ -182,8 +255,8 @@ pub fn fingerprint(drop: &Drop) -> Result<Vec<(String, String)>> {
 pub fn check_drop(drop: &Drop, schemas: &Schemas, config: &Config) -> Result<Vec<(String, FileProblem)>> {
     let mut problems = Vec::new();
     for f in &drop.files {
-        let bytes = read_bytes(f)?;
-        if let Err(p) = open(schemas, config, &f.name, &bytes) {
+        let source = Source::read(f, false)?;
+        if let Err(p) = source.open(schemas, config, f) {
             problems.push((f.path.display().to_string(), p));
         }
     }
@@ -206,18 +279,16 @@ pub fn prepare_drop(
     let mut files = Vec::new();
     for f in &drop.files {
         let settled = settled_ns(&f.path);
-        let bytes = read_bytes(f)?;
-        // Trusted only if the file did not change while it was read.
-        let modified_ns = settled.filter(|&t| modified_ns(&f.path) == Some(t));
-        let opened = open(schemas, config, &f.name, &bytes)
-            .map_err(|problem| Error::Unreadable { path: f.path.clone(), problem })?;
+        let source = Source::read(f, true)?;
+        let unreadable = |problem| Error::Unreadable { path: f.path.clone(), problem };
+        let opened = source.open(schemas, config, f).map_err(unreadable)?;
         let mut result = FileResult {
             name: f.name.clone(),
             table: opened.table.map(|t| t.table.clone()),
             encoding: opened.sheet.encoding.to_string(),
-            bytes: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(&bytes)),
-            modified_ns,
+            bytes: source.bytes(),
+            sha256: source.sha256(),
+            modified_ns: None,
             stats: FileStats { name: f.name.clone(), ..FileStats::default() },
             warnings: opened.warnings,
             top_reasons: Vec::new(),
@@ -230,22 +301,15 @@ pub fn prepare_drop(
             };
             match opened.mapping {
                 Some(m) => {
-                    // Room for every row at once: for a CSV file its line
-                    // count (a bound on its records), else rows are rarely
-                    // shorter than 60 bytes. The key index is sized from it,
-                    // and at 26M rows an estimate twice too large is a
-                    // gigabyte of index.
-                    v.reserve(if result.encoding == "xlsx" {
-                        bytes.len() / 60
-                    } else {
-                        memchr::memchr_iter(b'\n', &bytes).count() + 1
-                    });
+                    v.reserve(source.rows_bound(result.encoding == "xlsx"));
                     v.begin_file(&f.name, m);
-                    opened.sheet.rows(|row| v.push(&row));
+                    opened.sheet.rows(|row| v.push(&row)).map_err(unreadable)?;
                 }
                 None => v.empty_file(&f.name),
             }
         }
+        // Trusted only if the file did not change while it was read.
+        result.modified_ns = settled.filter(|&t| modified_ns(&f.path) == Some(t));
         progress(f, result.bytes);
         result.stats.name = f.name.clone();
         files.push(result);

@@ -11,6 +11,8 @@ use std::borrow::Cow;
 
 pub use crate::config::Limits;
 use crate::error::FileProblem;
+use crate::ingest::records::{csv_window, Walk};
+use crate::ingest::stream::{self, Stream};
 use crate::ingest::xlsx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,8 @@ pub struct Sheet<'a> {
 enum Body<'a> {
     Empty,
     Csv(Cow<'a, str>),
+    /// A large plain UTF-8 file, read in windows as its rows are walked.
+    Stream(Stream<'a>),
     /// The rows, and the sheet's width (its rightmost value's column + 1).
     Xlsx(Vec<SheetRow>, usize),
 }
@@ -98,6 +102,13 @@ pub fn open<'a>(format: Format, bytes: &'a [u8], limits: &Limits) -> Result<Shee
             Ok(Sheet { body, encoding: "xlsx", warnings })
         }
     }
+}
+
+/// A large plain UTF-8 CSV file, to be read in windows (`stream`).
+pub fn stream(s: Stream<'_>) -> Sheet<'_> {
+    let encoding = s.plain.encoding();
+    let body = if s.plain.blank { Body::Empty } else { Body::Stream(s) };
+    Sheet { body, encoding, warnings: Vec::new() }
 }
 
 /// UTF-8 (BOM stripped) when valid, else GB18030 (a superset of GBK).
@@ -138,229 +149,32 @@ impl Sheet<'_> {
         self.for_each(true, |row| {
             header = Some(row.fields.iter().map(|f| f.trim().to_string()).collect());
             false
-        });
+        })?;
         header.ok_or(FileProblem::NoHeader)
     }
 
-    /// Call `f` for every row after the header.
-    pub fn rows(&self, mut f: impl FnMut(Row<'_>)) {
+    /// Call `f` for every row after the header. Fails only for a file read
+    /// in windows that changed since it was scanned.
+    pub fn rows(&self, mut f: impl FnMut(Row<'_>)) -> Result<(), FileProblem> {
         self.for_each(false, |row| {
             f(row);
             true
-        });
+        })
     }
 
     /// Walk the rows (only the header when `header_only`); `f` returns
     /// false to stop.
-    fn for_each(&self, header_only: bool, mut f: impl FnMut(Row<'_>) -> bool) {
+    fn for_each(&self, header_only: bool, mut f: impl FnMut(Row<'_>) -> bool) -> Result<(), FileProblem> {
         match &self.body {
             Body::Empty => {}
-            Body::Csv(text) => csv_rows(text, header_only, &mut f),
+            Body::Csv(text) => {
+                csv_window(text, true, header_only, &mut Walk::start(), &mut f);
+            }
+            Body::Stream(s) => stream::rows(s, header_only, &mut f)?,
             Body::Xlsx(rows, width) => sheet_rows(rows, *width, header_only, &mut f),
         }
+        Ok(())
     }
-}
-
-/// True when the byte at `i` ends a physical line: `\n`, or a `\r` that no
-/// `\n` follows (so `\r\n` counts once).
-fn ends_line(bytes: &[u8], i: usize) -> bool {
-    match bytes[i] {
-        b'\n' => true,
-        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
-        _ => false,
-    }
-}
-
-/// The line ends in `bytes[from..to]` (`bytes` is the whole text, so a
-/// `\r` at `to - 1` sees what follows it).
-fn count_lines(bytes: &[u8], from: usize, to: usize) -> u64 {
-    memchr::memchr2_iter(b'\n', b'\r', &bytes[from..to]).filter(|&i| ends_line(bytes, from + i)).count() as u64
-}
-
-fn csv_rows(text: &str, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    // Read one record ahead: where the next one starts is where this one's
-    // text ends.
-    let mut cur = csv::ByteRecord::new();
-    let mut next = csv::ByteRecord::new();
-    // Reading from memory cannot fail: with `flexible`, csv only errors on
-    // I/O, and invalid UTF-8 is impossible after `decode`.
-    let mut have = reader.read_byte_record(&mut cur).unwrap_or(false);
-    let mut width = None;
-    let bytes = text.as_bytes();
-    // (offset, line number there): csv's own line count starts a record at
-    // the end of the previous one, before a CRLF's `\n` or blank lines, and
-    // knows no lone `\r`, so lines are counted here.
-    let mut at = (0usize, 1u64);
-    // The field slices of the previous row, emptied: one allocation per file.
-    let mut spare: Vec<&str> = Vec::new();
-    while have {
-        let more = !header_only && reader.read_byte_record(&mut next).unwrap_or(false);
-        let mut start = cur.position().map(|p| p.byte() as usize).unwrap_or(0).min(bytes.len());
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        at.1 += count_lines(bytes, at.0, start);
-        at.0 = start;
-        let end = if more { next.position().map(|p| p.byte() as usize).unwrap_or(bytes.len()) } else { bytes.len() };
-        let mut content_end = end.clamp(start, bytes.len());
-        while content_end > start && matches!(bytes[content_end - 1], b'\r' | b'\n') {
-            content_end -= 1;
-        }
-        let content = &text[start..content_end];
-        let last_line = at.1 + count_lines(bytes, start, content_end);
-        let line = at.1;
-        // The next record counts on from this one's last line: each byte is
-        // counted once.
-        at = (content_end, last_line);
-        let go_on = match width {
-            None => {
-                width = Some(cur.len());
-                if header_only {
-                    let fields: Vec<&str> = cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")).collect();
-                    f(Row { line, last_line, fields: &fields, defect: None, cell_problems: &[] });
-                    return;
-                }
-                true
-            }
-            Some(width) => match quote_defect(content, line, width) {
-                None => {
-                    // Delimiters are ASCII, so every field of valid UTF-8 is valid UTF-8.
-                    let mut fields = recycle(std::mem::take(&mut spare));
-                    fields.extend(cur.iter().map(|b| std::str::from_utf8(b).unwrap_or("")));
-                    let go_on = f(Row { line, last_line, fields: &fields, defect: None, cell_problems: &[] });
-                    spare = recycle(fields);
-                    go_on
-                }
-                Some((rule, reason)) => defect_lines(content, line, Defect { rule, reason: &reason }, f),
-            },
-        };
-        if !go_on {
-            return;
-        }
-        std::mem::swap(&mut cur, &mut next);
-        have = more;
-    }
-}
-
-/// Every non-empty physical line of `content` (which starts on `line`) as
-/// a defect row, its fields split at commas for the record's key.
-fn defect_lines(content: &str, line: u64, defect: Defect<'_>, f: &mut impl FnMut(Row<'_>) -> bool) -> bool {
-    for (n, text) in physical_lines(content, line).into_iter().filter(|(_, t)| !t.is_empty()) {
-        let fields: Vec<&str> = text.split(',').map(|s| s.trim_matches('"')).collect();
-        if !f(Row { line: n, last_line: n, fields: &fields, defect: Some(defect), cell_problems: &[] }) {
-            return false;
-        }
-    }
-    true
-}
-
-/// Check the quoting of one record's text, which starts on `line`; `width`
-/// is the header's field count. The csv reader accepts three things that
-/// lose records without a word, and each is a defect here:
-/// - text after a closing quote (`"a" b`): a stray quote opened a field
-///   that ran on over the next lines;
-/// - a quote that never closes: the field runs to the end of the file;
-/// - a quoted field spanning lines that read as whole records of the table
-///   (as many fields, no quote): a closing quote is probably missing.
-fn quote_defect(text: &str, line: u64, width: usize) -> Option<(&'static str, String)> {
-    let content = text.as_bytes();
-    if memchr::memchr(b'"', content).is_none() {
-        return None;
-    }
-    let (mut n, mut in_quote, mut field_start, mut open) = (line, false, true, line);
-    let mut closed: Option<u64> = None;
-    // Quoted fields that ran over lines: (opened, closed).
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while i < content.len() {
-        let b = content[i];
-        if in_quote {
-            if b == b'"' {
-                if content.get(i + 1) == Some(&b'"') {
-                    i += 2;
-                    continue;
-                }
-                in_quote = false;
-                closed = Some(n);
-                if n > open {
-                    spans.push((open, n));
-                }
-            }
-        } else if let Some(close) = closed {
-            if !matches!(b, b',' | b'\r' | b'\n') {
-                return Some((
-                    "malformed_quote",
-                    format!(
-                        "quoted field opened on line {open} closes on line {close} with text after the quote; \
-                         lines {open}–{} are not loaded: fix the quotes and send them again",
-                        line + count_lines(content, 0, content.len())
-                    ),
-                ));
-            }
-            closed = None;
-            field_start = true;
-        } else if b == b'"' && field_start {
-            in_quote = true;
-            open = n;
-        } else {
-            field_start = b == b',';
-        }
-        if ends_line(content, i) {
-            n += 1;
-        }
-        i += 1;
-    }
-    if in_quote {
-        return Some((
-            "truncated",
-            format!(
-                "quoted field opened on line {open} never closes: the file ends inside it (lines {open}–{n}); \
-                 the file looks cut off or a quote is missing"
-            ),
-        ));
-    }
-    for (a, b) in spans {
-        let count = physical_lines(text, line)
-            .into_iter()
-            .filter(|(l, t)| *l > a && *l < b && !t.contains('"') && t.split(',').count() == width)
-            .count();
-        if count > 0 {
-            return Some((
-                "malformed_quote",
-                format!(
-                    "quoted field opened on line {a} closes on line {b} and holds {count} line{} that read as \
-                     whole records; a closing quote is probably missing: fix it and send lines {a}–{b} again",
-                    if count == 1 { "" } else { "s" }
-                ),
-            ));
-        }
-    }
-    None
-}
-
-/// (line number, text) of each physical line of `content`, which starts on
-/// `line`.
-fn physical_lines(content: &str, line: u64) -> Vec<(u64, &str)> {
-    let bytes = content.as_bytes();
-    let (mut n, mut from, mut out) = (line, 0, Vec::new());
-    for i in 0..=bytes.len() {
-        if i == bytes.len() || ends_line(bytes, i) {
-            // A `\r\n` ends the line at its `\r`.
-            let end = if i > from && bytes[i - 1] == b'\r' { i - 1 } else { i };
-            out.push((n, &content[from..end]));
-            n += 1;
-            from = i + 1;
-        }
-    }
-    out
-}
-
-/// An emptied vector of any lifetime, keeping its allocation (the collect
-/// reuses the buffer in place because the element layout is the same).
-fn recycle<'x>(mut v: Vec<&str>) -> Vec<&'x str> {
-    v.clear();
-    v.into_iter().map(|_| "").collect()
 }
 
 fn sheet_rows(rows: &[SheetRow], width: usize, header_only: bool, f: &mut impl FnMut(Row<'_>) -> bool) {
@@ -390,9 +204,16 @@ mod tests {
 
     fn collect(sheet: &Sheet) -> Vec<Got> {
         let mut out = Vec::new();
-        sheet.rows(|r| {
-            out.push((r.line, r.last_line, r.fields.iter().map(|s| s.to_string()).collect(), r.defect.map(|d| d.rule)))
-        });
+        sheet
+            .rows(|r| {
+                out.push((
+                    r.line,
+                    r.last_line,
+                    r.fields.iter().map(|s| s.to_string()).collect(),
+                    r.defect.map(|d| d.rule),
+                ))
+            })
+            .unwrap();
         out
     }
 
@@ -459,7 +280,8 @@ mod tests {
         let mut reason = String::new();
         open(Format::Csv, text.as_bytes(), &Limits::default())
             .unwrap()
-            .rows(|r| reason = r.defect.map(|d| d.reason.to_string()).unwrap_or(reason.clone()));
+            .rows(|r| reason = r.defect.map(|d| d.reason.to_string()).unwrap_or(reason.clone()))
+            .unwrap();
         assert!(
             reason.starts_with("quoted field opened on line 3 closes on line 6 with text after the quote"),
             "{reason}"

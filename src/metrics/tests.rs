@@ -19,7 +19,7 @@ pub(super) fn table(name: &str, csv: &str) -> LazyFrame {
     match opened.mapping {
         Some(m) => {
             v.begin_file("t.csv", m);
-            opened.sheet.rows(|r| v.push(&r));
+            opened.sheet.rows(|r| v.push(&r)).unwrap();
         }
         None => v.empty_file("t.csv"),
     }
