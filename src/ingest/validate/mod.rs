@@ -89,10 +89,11 @@ pub struct Validator<'s> {
     row_file: Vec<usize>,
     row_line: Vec<i64>,
     keep: Vec<bool>,
-    /// The loaded rows by key: (hash of the key, row). The key itself is
-    /// read back from the stored columns, so no string is copied per row
-    /// (a `String` per key was a quarter of ingest at 10M units).
-    keys: hashbrown::HashTable<(u64, u32)>,
+    /// (hash of the key, row) of every stored row, matched up in `finish`
+    /// (`resolve_duplicates`). The key itself is read back from the stored
+    /// columns, so no string is copied per row (a `String` per key was a
+    /// quarter of ingest at 10M units).
+    keys: Vec<(u64, u32)>,
     /// The parsed cells of the row being validated, reused.
     scratch: Vec<Val>,
     files: Vec<FileStats>,
@@ -152,7 +153,7 @@ impl<'s> Validator<'s> {
             row_file: Vec::new(),
             row_line: Vec::new(),
             keep: Vec::new(),
-            keys: hashbrown::HashTable::new(),
+            keys: Vec::new(),
             scratch: Vec::new(),
             files: Vec::new(),
             rejects: Vec::new(),
@@ -168,7 +169,7 @@ impl<'s> Validator<'s> {
 
     /// Make room for about `rows` more rows.
     pub fn reserve(&mut self, rows: usize) {
-        self.keys.reserve(rows, |e| e.0);
+        self.keys.reserve(rows);
         self.row_file.reserve(rows);
         self.row_line.reserve(rows);
         self.keep.reserve(rows);
@@ -204,41 +205,57 @@ impl<'s> Validator<'s> {
         if let Err(r) = checked {
             return self.reject_row(mapping, row, r.column, r.value, r.rule, r.reason);
         }
-        self.dedupe(mapping, row, vals, file);
+        self.dedupe(mapping, row, vals);
         self.store(mapping, row, vals, file, nulled);
     }
 
-    /// "Later row wins" within the load: an earlier row with this row's key
-    /// is superseded.
-    fn dedupe(&mut self, mapping: &Mapping, row: &Row<'_>, vals: &[Val], file: usize) {
-        let rules = &self.rules;
-        if rules.key.is_empty() {
+    /// Note the hash of a row's key, for "later row wins" (`finish`).
+    fn dedupe(&mut self, mapping: &Mapping, row: &Row<'_>, vals: &[Val]) {
+        if self.rules.key.is_empty() {
             return;
         }
-        let row_index = self.row_line.len();
-        // Key values as they will be stored: trimmed text, or an int.
-        let part = |k: usize| match vals[k] {
-            Val::Int(i) => KeyPart::Int(i),
-            _ => KeyPart::Str(trim(cell_text(mapping, row, k))),
-        };
         let mut h = foldhash::fast::FixedState::default().build_hasher();
-        for &k in &rules.key {
-            part(k).hash(&mut h);
+        for &k in &self.rules.key {
+            key_part(mapping, row, vals, k).hash(&mut h);
         }
-        let hash = h.finish();
-        let columns = &self.columns;
-        let same =
-            |&(h, r): &(u64, u32)| h == hash && rules.key.iter().all(|&k| part(k).is_stored(&columns[k], r as usize));
-        let prev = match self.keys.find_mut(hash, same) {
-            Some(entry) => Some(std::mem::replace(&mut entry.1, row_index as u32)),
-            None => {
-                self.keys.insert_unique(hash, (hash, row_index as u32), |e| e.0);
-                None
+        self.keys.push((h.finish(), self.row_line.len() as u32));
+    }
+
+    /// "Later row wins" within the load: each stored row is superseded by
+    /// the next row with its key. Rows are matched by sorting their key
+    /// hashes rather than by a hash table probed row by row: the probes
+    /// missed the cache at every row and were a tenth of ingest, where one
+    /// sort streams. Within a run of equal hashes the keys themselves are
+    /// compared, so a collision never joins two keys.
+    fn resolve_duplicates(&mut self) {
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.sort_unstable();
+        let mut winners: Vec<usize> = Vec::new();
+        let mut superseded = Vec::new();
+        for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+            // The latest row of each key in the run so far (one key, but for
+            // a collision).
+            winners.clear();
+            for &(_, r) in run {
+                let r = r as usize;
+                match winners.iter_mut().find(|w| self.same_key(**w, r)) {
+                    Some(w) => superseded.push((std::mem::replace(w, r), r)),
+                    None => winners.push(r),
+                }
             }
-        };
-        if let Some(prev) = prev {
-            self.supersede(prev as usize, file, row.line);
         }
+        for (prev, by) in superseded {
+            self.supersede(prev, self.row_file[by], self.row_line[by] as u64);
+        }
+    }
+
+    /// True when stored rows `a` and `b` have the same key.
+    fn same_key(&self, a: usize, b: usize) -> bool {
+        self.rules.key.iter().all(|&k| match &self.columns[k] {
+            ColumnData::Str(c) => c.get(a) == c.get(b),
+            ColumnData::Int(v) => v[a] == v[b],
+            _ => false,
+        })
     }
 
     /// Store a row that loads, and record its nulled fields.
@@ -391,7 +408,8 @@ impl<'s> Validator<'s> {
     }
 
     /// Apply "later row wins" and hand over the table.
-    pub fn finish(self) -> ValidatedTable {
+    pub fn finish(mut self) -> ValidatedTable {
+        self.resolve_duplicates();
         let keep = self.keep;
         let columns = if keep.iter().all(|k| *k) {
             self.columns
@@ -428,21 +446,18 @@ impl<'s> Validator<'s> {
     }
 }
 
-/// One value of a record's key, as stored.
+/// One value of a record's key, as it will be stored: trimmed text, or an
+/// int.
 #[derive(Hash)]
 enum KeyPart<'a> {
     Str(&'a str),
     Int(i64),
 }
 
-impl KeyPart<'_> {
-    /// True when row `r` of `col` holds this value.
-    fn is_stored(&self, col: &ColumnData, r: usize) -> bool {
-        match (self, col) {
-            (KeyPart::Str(s), ColumnData::Str(c)) => c.get(r) == Some(*s),
-            (KeyPart::Int(i), ColumnData::Int(v)) => v[r] == Some(*i),
-            _ => false,
-        }
+fn key_part<'r>(mapping: &Mapping, row: &Row<'r>, vals: &[Val], k: usize) -> KeyPart<'r> {
+    match vals[k] {
+        Val::Int(i) => KeyPart::Int(i),
+        _ => KeyPart::Str(trim(cell_text(mapping, row, k))),
     }
 }
 

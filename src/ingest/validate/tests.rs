@@ -6,6 +6,11 @@ use crate::schema::Schemas;
 
 /// Validate CSV-like rows (`|`-separated, header first) of `table`.
 fn run(table: &str, files: &[(&str, &[&str])]) -> ValidatedTable {
+    run_with(table, files, |_| {})
+}
+
+/// `run`, with a look at the validator before it finishes.
+fn run_with(table: &str, files: &[(&str, &[&str])], before: impl FnOnce(&mut Validator)) -> ValidatedTable {
     let schemas = Schemas::load().unwrap();
     let config = Config::defaults();
     let schema = schemas.get(table).unwrap();
@@ -24,6 +29,7 @@ fn run(table: &str, files: &[(&str, &[&str])]) -> ValidatedTable {
             });
         }
     }
+    before(&mut v);
     v.finish()
 }
 
@@ -97,6 +103,34 @@ fn later_row_wins_within_a_load_across_files() {
     // Money defaults to 0 when the column is absent.
     let ColumnData::Money(labor) = &t.columns[11] else { panic!() };
     assert_eq!(labor, &[Some(0), Some(0)]);
+}
+
+#[test]
+fn each_row_of_a_key_is_superseded_by_the_next_and_only_whole_keys_match() {
+    // R1 three times (the middle one with spaces, trimmed like every key);
+    // a form's lines are one key with their line number.
+    let h = "repair_id|serial|station_id|reported_at|component|cause";
+    let row = |id: &str, serial: &str| format!("{id}|{serial}|ST1|2026-10-01 08:00|compressor|quality");
+    let lines = [h.to_string(), row("R1", "S1"), row("R2", "S2"), row(" R1 ", "S3"), row("R3", "S4"), row("R1", "S5")];
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let t = run("repairs", &[("a.csv", &lines)]);
+    assert_eq!(strs(&t, 0), [Some("R2".into()), Some("R3".into()), Some("R1".into())]);
+    assert_eq!(strs(&t, 1)[2].as_deref(), Some("S5"));
+    assert_eq!(t.source_line, [3, 5, 6]);
+    let got: Vec<(u64, &str)> = t.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+    assert_eq!(got, [(2, "duplicate key, superseded by line 4"), (4, "duplicate key, superseded by line 6")]);
+    assert_eq!((t.files[0].rows_read, t.files[0].rows_loaded, t.files[0].rows_rejected), (5, 3, 2));
+    // Every key hashing alike (a collision, forced): keys are still told apart.
+    let collided = run_with("repairs", &[("a.csv", &lines)], |v| v.keys.iter_mut().for_each(|k| k.0 = 7));
+    assert_eq!(strs(&collided, 0), strs(&t, 0));
+    assert_eq!(collided.rejects, t.rejects);
+
+    let h = "form_id|line_no|station_id|report_month|submitted_at|component|quantity";
+    let f = |line: &str| format!("F1|{line}|ST1|2026-09|2026-10-05|compressor|1");
+    let lines = [h.to_string(), f("1"), f("2"), f(" 1")];
+    let t = run("feedback_forms", &[("f.csv", &lines.iter().map(String::as_str).collect::<Vec<_>>())]);
+    assert_eq!(t.source_line, [3, 4]);
+    assert_eq!(t.rejects.iter().map(|r| (r.line, r.rule)).collect::<Vec<_>>(), [(2, "duplicate_key")]);
 }
 
 #[test]
