@@ -17,6 +17,7 @@ pub mod cores;
 pub mod error;
 pub mod generate;
 pub mod ingest;
+pub mod keys;
 #[cfg(feature = "engine")]
 pub mod lake;
 pub mod life;

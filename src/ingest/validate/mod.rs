@@ -222,28 +222,14 @@ impl<'s> Validator<'s> {
     }
 
     /// "Later row wins" within the load: each stored row is superseded by
-    /// the next row with its key. Rows are matched by sorting their key
-    /// hashes rather than by a hash table probed row by row: the probes
-    /// missed the cache at every row and were a tenth of ingest, where one
-    /// sort streams. Within a run of equal hashes the keys themselves are
-    /// compared, so a collision never joins two keys.
+    /// the next row with its key (`keys::each_next`).
     fn resolve_duplicates(&mut self) {
-        let mut keys = std::mem::take(&mut self.keys);
-        keys.sort_unstable();
-        let mut winners: Vec<usize> = Vec::new();
         let mut superseded = Vec::new();
-        for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
-            // The latest row of each key in the run so far (one key, but for
-            // a collision).
-            winners.clear();
-            for &(_, r) in run {
-                let r = r as usize;
-                match winners.iter_mut().find(|w| self.same_key(**w, r)) {
-                    Some(w) => superseded.push((std::mem::replace(w, r), r)),
-                    None => winners.push(r),
-                }
-            }
-        }
+        crate::keys::each_next(
+            std::mem::take(&mut self.keys),
+            |a, b| self.same_key(a, b),
+            |prev, by| superseded.push((prev, by)),
+        );
         for (prev, by) in superseded {
             self.supersede(prev, self.row_file[by], self.row_line[by] as u64);
         }
