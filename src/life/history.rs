@@ -139,7 +139,7 @@ pub(super) fn versions(
         None => {
             let versions = lake.versions(table("units"), &unit_cols)?.lazy();
             let by_dates = versions.clone().group_by(by).agg([len().cast(DataType::Float64).alias("n")]);
-            (metrics::collect(by_dates)?, policy::units_with_repairs(versions, repairs.clone()))
+            (metrics::collect(by_dates)?, policy::units_with_repairs(versions, repairs.clone())?)
         }
     };
     let by_dates = with_month_numbers(by_dates)?;

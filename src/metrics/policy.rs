@@ -137,9 +137,20 @@ fn cause_in(cause: Expr, codes: Vec<String>) -> Expr {
 /// (a tenth of them). A semi join probes the units once instead of
 /// building a table of every serial (10M at scale). Collect it before
 /// [`repairs_with_policy`], which reads its units twice.
-pub fn units_with_repairs(units: LazyFrame, repairs: LazyFrame) -> LazyFrame {
-    let serials = repairs.select([col("serial")]).unique(None, UniqueKeepStrategy::Any);
-    units.join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi))
+pub fn units_with_repairs(units: LazyFrame, repairs: LazyFrame) -> PolarsResult<LazyFrame> {
+    let serials = super::collect(repairs.select([col("serial")]).unique(None, UniqueKeepStrategy::Any))?;
+    // Most units are never repaired: a sieve of the serials drops nearly
+    // all of them before the exact join probes its hash table.
+    let sieve =
+        crate::keys::Sieve::new(serials.column("serial")?.str()?.iter().flatten().collect::<Vec<_>>().into_iter());
+    let maybe = col("serial").map(
+        move |c| {
+            let keep: BooleanChunked = c.str()?.iter().map(|s| s.is_some_and(|s| sieve.maybe(s))).collect();
+            Ok(keep.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+    );
+    Ok(units.filter(maybe).join(serials.lazy(), [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi)))
 }
 
 /// Repairs joined to their unit (left join on serial), with `known_unit`,
