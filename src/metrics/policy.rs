@@ -141,8 +141,7 @@ pub fn units_with_repairs(units: LazyFrame, repairs: LazyFrame) -> PolarsResult<
     let serials = super::collect(repairs.select([col("serial")]).unique(None, UniqueKeepStrategy::Any))?;
     // Most units are never repaired: a sieve of the serials drops nearly
     // all of them before the exact join probes its hash table.
-    let sieve =
-        crate::keys::Sieve::new(serials.column("serial")?.str()?.iter().flatten().collect::<Vec<_>>().into_iter());
+    let sieve = crate::keys::Sieve::new(&serials.column("serial")?.str()?.iter().flatten().collect::<Vec<_>>());
     let maybe = col("serial").map(
         move |c| {
             let keep: BooleanChunked = c.str()?.iter().map(|s| s.is_some_and(|s| sieve.maybe(s))).collect();
