@@ -14,7 +14,7 @@ pub fn front_end(name: &str, data: &[u8]) {
         let (Some(table), Some(mapping)) = (opened.table, opened.mapping) else { return };
         let mut v = Validator::new(table, config).unwrap();
         v.begin_file(name, mapping);
-        opened.sheet.rows(|row| v.push(&row));
+        opened.sheet.rows(|row| v.push(&row)).expect("bytes in memory are read whole");
         let t = v.finish();
         // The invariant of contract section 2.
         let f = &t.files[0];

@@ -58,7 +58,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             covered[l as usize] += 1;
         }
         last = r.last_line;
-    });
+    })
+    .expect("bytes in memory are read whole");
     for (i, non_empty) in lines.iter().enumerate() {
         if *non_empty {
             assert_eq!(covered[i + 1], 1, "line {} is not accounted for once in {text:?}", i + 1);

@@ -11,6 +11,7 @@
 pub mod batch;
 #[cfg(feature = "engine")]
 pub mod early;
+#[cfg(feature = "engine")]
 mod exposure;
 #[cfg(feature = "engine")]
 pub mod kpi;

@@ -65,6 +65,28 @@ fn rows_read_in_windows_are_the_rows_of_the_whole_file() {
     }
 }
 
+/// The same, for random texts made mostly of the characters that end
+/// records and fields, with windows of every size.
+#[test]
+fn random_texts_read_in_windows_are_the_rows_of_the_whole_file() {
+    use rand::{RngExt, SeedableRng};
+    let tokens = ["a", "b,", ",", "\"", "\"\"", "\r", "\n", "\r\n", "维", " ", "\u{feff}"];
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(12);
+    for _ in 0..1000 {
+        let n = rng.random_range(0..40);
+        let text: String = (0..n).map(|_| tokens[rng.random_range(0..tokens.len())]).collect();
+        let whole = read::open(Format::Csv, text.as_bytes(), &Limits::default()).unwrap();
+        let expected = walk(&whole);
+        let f = file_of(text.as_bytes());
+        let file = f.reopen().unwrap();
+        let scan = scan(&file, false).unwrap();
+        for window in 1..=text.len() + 1 {
+            let sheet = read::stream(Stream::new(&file, &scan, window).unwrap());
+            assert_eq!(walk(&sheet), expected, "window {window} of {text:?}");
+        }
+    }
+}
+
 #[test]
 fn a_scan_hashes_counts_and_tells_plain_utf8() {
     let plain = |bytes: &[u8]| {
