@@ -228,24 +228,15 @@ fn nanos(t: std::time::SystemTime) -> Option<i64> {
 }
 
 /// The (file name, SHA-256) pairs of a drop, sorted, for change detection.
-/// Each file is streamed through one buffer: a monthly run hashes every
-/// unchanged drop again, and reading each whole (a gigabyte at 10M units)
-/// cost as much in fresh pages as the hashing did.
+/// Each file is streamed through one buffer (`stream::scan`): a monthly
+/// run may hash unchanged drops again, and reading each whole (a gigabyte
+/// at 10M units) cost as much in fresh pages as the hashing did.
 pub fn fingerprint(drop: &Drop) -> Result<Vec<(String, String)>> {
-    use std::io::Read;
     let mut out = Vec::new();
-    let mut buf = vec![0u8; 1 << 20];
     for f in &drop.files {
-        let mut file = std::fs::File::open(&f.path).map_err(read_err(&f.path))?;
-        let mut digest = Sha256::new();
-        loop {
-            let n = file.read(&mut buf).map_err(read_err(&f.path))?;
-            if n == 0 {
-                break;
-            }
-            digest.update(&buf[..n]);
-        }
-        out.push((f.name.clone(), hex(&digest.finalize())));
+        let file = std::fs::File::open(&f.path).map_err(read_err(&f.path))?;
+        let scan = stream::scan(&file, true).map_err(read_err(&f.path))?;
+        out.push((f.name.clone(), scan.sha256.expect("scanned with its hash")));
     }
     out.sort();
     Ok(out)

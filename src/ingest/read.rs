@@ -1,7 +1,8 @@
 //! The I/O front end: one input file's bytes become a header and rows of
 //! text cells, with the physical lines (CSV) or sheet row (XLSX) of each.
-//! CSV is decoded from UTF-8 (with or without BOM) or GB18030/GBK; XLSX is
-//! streamed from its first non-empty sheet, within configured size limits.
+//! CSV is decoded from UTF-8 (with or without BOM) or GB18030/GBK, a large
+//! UTF-8 file read in windows (`stream`); XLSX is streamed from its first
+//! non-empty sheet, within configured size limits.
 //! Nothing here knows about tables or types, but nothing is dropped either:
 //! text that cannot be read as records comes out as defect rows, one per
 //! physical line, and XLSX cells whose text is not their value (a formula

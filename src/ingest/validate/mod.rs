@@ -205,12 +205,12 @@ impl<'s> Validator<'s> {
         if let Err(r) = checked {
             return self.reject_row(mapping, row, r.column, r.value, r.rule, r.reason);
         }
-        self.dedupe(mapping, row, vals);
+        self.note_key(mapping, row, vals);
         self.store(mapping, row, vals, file, nulled);
     }
 
     /// Note the hash of a row's key, for "later row wins" (`finish`).
-    fn dedupe(&mut self, mapping: &Mapping, row: &Row<'_>, vals: &[Val]) {
+    fn note_key(&mut self, mapping: &Mapping, row: &Row<'_>, vals: &[Val]) {
         if self.rules.key.is_empty() {
             return;
         }
