@@ -197,7 +197,7 @@ impl<'a> MonthRun<'a> {
     /// both (`out/life/month=M/`).
     pub fn life(&self) -> Result<Outputs> {
         let first = Month::new(&self.first_load, None)?;
-        let life = life::compute(&self.inputs, &self.month, &first, self.config)?;
+        let life = life::compute(&self.inputs, &self.tables.unit_failures, &self.month, &first, self.config)?;
         let single = self.inputs.unit_versions.as_ref();
         let forecast = forecast::compute(&self.lake, self.schemas, single, &self.month, &first, &life, self.config)?;
         let mut outputs = Outputs { life, forecast };
@@ -238,7 +238,7 @@ impl<'a> MonthRun<'a> {
         let failures_by_code = collect(data::failures_by_code(&self.inputs, &self.month))?;
         let complaints = collect(data::complaints(&self.inputs, &self.month))?;
         let rejects = collect(data::rejects(&self.inputs))?;
-        let station_rejects = collect(data::station_rejects(&self.inputs, &self.month))?;
+        let station_rejects = collect(data::station_rejects(&self.inputs, &self.month)?)?;
         let dir = report::folder(&self.out, &self.month.label);
         let station_links = self.station_links(&station_rejects, &dir)?;
         let batch_curves = self.batch_curves(raised, &life.life)?;

@@ -178,7 +178,7 @@ pub fn compute(
 ) -> polars::prelude::PolarsResult<(Vec<Alert>, Evidence)> {
     let repairs = inputs.policy_repairs.clone();
     let mut alerts = major::major_alerts(inputs.forms.clone(), month, config)?;
-    let (batch_alerts, batches) = batch::batch_alerts(&tables.batch_units, repairs.clone(), month, config)?;
+    let (batch_alerts, batches) = batch::batch_alerts(&tables.batch_units, &tables.unit_failures, month, config)?;
     alerts.extend(batch_alerts);
     alerts.extend(early::early_alerts(&tables.early_failures, month, config)?);
     let trends = trend::trend_series(inputs.unit_dates.clone(), repairs, month, latest_load, observed_from, config)?;

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::cores::on_every_core;
 use crate::error::{Error, Result};
 use crate::ingest::{check_drop, discover, encode, file_len, fingerprint, owners, prepare_drop, PreparedDrop};
-use crate::lake::{frame, is_derived, Lake, Manifest, ManifestFile, PartitionData, REJECTS, UNIT_DATES};
+use crate::lake::{frame, is_derived, Lake, Manifest, ManifestFile, PartitionData, REJECTS, UNIT_DATES, UNIT_KEYS};
 use crate::schema::Schemas;
 
 #[derive(Debug, Clone)]
@@ -187,7 +187,8 @@ fn same_files(drop: &discover::Drop, m: &Manifest) -> Result<bool> {
 }
 
 /// The Parquet partitions of one prepared drop: one per table, the units
-/// by dates (`UNIT_DATES`) when it has units, and rejects.
+/// by dates (`UNIT_DATES`) and their serials' hashes (`UNIT_KEYS`) when it
+/// has units, and rejects.
 /// The validated columns are released as each table is encoded: only the
 /// counts and rejects are needed after this.
 pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<PartitionData>> {
@@ -203,6 +204,12 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
                 table: UNIT_DATES.to_string(),
                 rows,
                 parquet: frame::parquet_bytes(&mut dates)?,
+            });
+            let mut keys = frame::unit_keys(&df)?;
+            parts.push(PartitionData {
+                table: UNIT_KEYS.to_string(),
+                rows: keys.height() as u64,
+                parquet: frame::parquet_bytes(&mut keys)?,
             });
         }
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });

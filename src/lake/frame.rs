@@ -89,12 +89,44 @@ pub fn unit_dates(units: &DataFrame) -> PolarsResult<DataFrame> {
     )
 }
 
+/// The column of a `_unit_keys` partition: the XXH3-64 hash of each of a
+/// load's serials ([`key_hash`]), ascending. The algorithm is in the name,
+/// so that a qfb that hashes otherwise finds no such column and reads the
+/// serials instead.
+pub const UNIT_KEY_HASH: &str = "serial_xxh3";
+
+pub fn unit_keys_schema() -> Schema {
+    Schema::from_iter([Field::new(UNIT_KEY_HASH.into(), DataType::UInt64)])
+}
+
+/// A key's 64-bit hash: XXH3 with its default seed, a published algorithm,
+/// because the lake keeps these hashes across qfb versions. Equal hashes
+/// only ever mean "maybe the same key".
+pub fn key_hash(key: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(key)
+}
+
+/// A load's serials hashed and sorted (`unit_keys_schema`). `units`: the
+/// load's units frame, whose serials are distinct (within a load, keys
+/// are). Sorted, the loads' lists merge in one pass when a run asks
+/// whether any serial was loaded twice (`read::kept_keys_distinct`).
+pub fn unit_keys(units: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut hashes: Vec<u64> =
+        units.column("serial")?.str()?.iter().flatten().map(|k| key_hash(k.as_bytes())).collect();
+    hashes.sort_unstable();
+    DataFrame::new(hashes.len(), vec![Column::new(UNIT_KEY_HASH.into(), hashes)])
+}
+
 /// Parquet bytes, zstd-compressed with statistics. Deterministic: the same
 /// frame gives the same bytes.
 pub fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    parquet_bytes_with(df, ParquetCompression::Zstd(None))
+}
+
+fn parquet_bytes_with(df: &mut DataFrame, compression: ParquetCompression) -> PolarsResult<Vec<u8>> {
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(compression)
         .with_statistics(StatisticsOptions::default())
         .finish(df)?;
     Ok(buf)
@@ -127,5 +159,20 @@ mod tests {
             ["\"household\"", "2026-02-01", "2026-02-02", "1"],
         ];
         assert_eq!(rows, want.map(|r| r.map(String::from)));
+    }
+
+    #[test]
+    fn a_loads_serials_are_kept_as_sorted_xxh3_hashes() {
+        // XXH3-64 of "" with the default seed, from the algorithm's
+        // reference implementation: the kept hashes must never change
+        // algorithm unnoticed.
+        assert_eq!(key_hash(b""), 0x2d06_8005_38d3_94c2);
+        let units = df!["serial" => ["SN3", "SN1", "SN2"]].unwrap();
+        let got = unit_keys(&units).unwrap();
+        assert_eq!(got.schema().as_ref(), &unit_keys_schema());
+        let got: Vec<u64> = got.column(UNIT_KEY_HASH).unwrap().u64().unwrap().into_no_null_iter().collect();
+        let mut want = vec![key_hash(b"SN1"), key_hash(b"SN2"), key_hash(b"SN3")];
+        want.sort_unstable();
+        assert_eq!(got, want);
     }
 }

@@ -9,6 +9,10 @@
 //!   counted by product line, sale date and install date, kept with the
 //!   load (in its commit) so that a run reads them instead of grouping
 //!   every unit again (`frame::unit_dates_schema`);
+//! - `_unit_keys/load_month=YYYY-MM/part-0.parquet`: the 64-bit hashes of
+//!   the load's serials, sorted, kept in its commit so that a run can tell
+//!   that no serial was loaded twice without reading every serial
+//!   (`frame::unit_keys_schema`);
 //! - `_manifests/YYYY-MM.json`: the load manifest, the commit point;
 //! - `_store/<table>/load_month=YYYY-MM/<sha256>.parquet`: immutable,
 //!   content-named copies (hard links to the public files) that manifests
@@ -49,8 +53,10 @@ pub const READER_GRACE: std::time::Duration = std::time::Duration::from_secs(360
 pub const REJECTS: &str = "_rejects";
 /// The table name of the units-by-dates partitions.
 pub const UNIT_DATES: &str = "_unit_dates";
+/// The table name of the units' key-hash partitions.
+pub const UNIT_KEYS: &str = "_unit_keys";
 
-/// A table that qfb derives (rejects, units by dates), not an input
+/// A table that qfb derives (rejects, units by dates, key hashes), not an input
 /// table: its name starts with `_`.
 pub fn is_derived(table: &str) -> bool {
     table.starts_with('_')

@@ -197,30 +197,92 @@ pub fn keys_distinct(rows: LazyFrame, key: &str) -> Result<bool> {
     let name = key.to_string();
     let callback = move |df: DataFrame| -> PolarsResult<bool> {
         let keys = df.column(&name)?.str()?;
-        let mut local: Vec<u64> = keys.iter().flatten().map(|k| key_hash(k.as_bytes())).collect();
+        let mut local: Vec<u64> = keys.iter().flatten().map(|k| frame::key_hash(k.as_bytes())).collect();
         sink.lock().expect("not poisoned").append(&mut local);
         Ok(false)
     };
     let plan =
         rows.select([col(key)]).sink_batches(PlanCallback::Rust(SpecialEq::new(Arc::new(callback))), false, None)?;
     plan.collect_with_engine(Engine::Streaming)?;
-    let mut hashes = std::mem::take(&mut *hashes.lock().expect("not poisoned"));
-    hashes.sort_unstable();
-    let distinct = hashes.windows(2).all(|w| w[0] != w[1]);
-    tracing::debug!("{} keys of `{key}` hashed: distinct {distinct}, in {:?}", hashes.len(), started.elapsed());
+    let hashes = std::mem::take(&mut *hashes.lock().expect("not poisoned"));
+    let (n, distinct) = (hashes.len(), hashes_distinct(hashes));
+    tracing::debug!("{n} keys of `{key}` hashed: distinct {distinct}, in {:?}", started.elapsed());
     Ok(distinct)
 }
 
-/// A key's 64-bit hash, with a fixed seed (a collision only sends
-/// `keys_distinct` to the exact path).
-fn key_hash(bytes: &[u8]) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0x9e37_79b9_7f4a_7c15).hash_one(bytes)
+/// [`keys_distinct`] for the units' serials, from the hashes that each
+/// load kept (`_unit_keys`) instead of the serials: at 10M units a tenth
+/// of the bytes, and no hashing. None when a load with units kept none (a
+/// lake from an older qfb): then the caller reads the serials.
+pub fn kept_keys_distinct(lake: &Lake, manifests: &[Manifest]) -> Result<Option<bool>> {
+    use crate::lake::UNIT_KEYS;
+    if manifests.iter().any(|m| m.partition("units").is_some() && m.partition(UNIT_KEYS).is_none()) {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let df = scan_manifests(lake, manifests, UNIT_KEYS, frame::unit_keys_schema(), None)?
+        .select([col(frame::UNIT_KEY_HASH)])
+        .collect()?;
+    let column = df.column(frame::UNIT_KEY_HASH)?.u64()?;
+    let runs: Vec<&[u64]> = column.downcast_iter().map(|chunk| chunk.values().as_slice()).collect();
+    let distinct = sorted_runs_distinct(&runs);
+    tracing::debug!("{} kept serial hashes: distinct {distinct}, in {:?}", column.len(), started.elapsed());
+    Ok(Some(distinct))
+}
+
+/// True when no two of `hashes` are equal. The stable sort finds sorted
+/// runs and merges them.
+fn hashes_distinct(mut hashes: Vec<u64>) -> bool {
+    hashes.sort();
+    hashes.windows(2).all(|w| w[0] != w[1])
+}
+
+/// [`hashes_distinct`] of the values of `runs`, each ascending (a load's
+/// kept hashes, or a piece of them): the hash space is cut into sixteen
+/// ranges, and each core merges the runs' pieces of its ranges, which fit
+/// in its cache. A run that is not ascending (never written by qfb) sends
+/// everything to one sort.
+fn sorted_runs_distinct(runs: &[&[u64]]) -> bool {
+    if !runs.iter().all(|r| r.is_sorted()) {
+        return hashes_distinct(runs.concat());
+    }
+    const BITS: u32 = 4;
+    let ranges: Vec<u64> = (0..1u64 << BITS).collect();
+    let start = |r: u64| move |run: &[u64]| run.partition_point(|&h| h >> (64 - BITS) < r);
+    let distinct = crate::cores::on_every_core(&ranges, |&r| {
+        let mut piece = Vec::new();
+        for run in runs {
+            piece.extend_from_slice(&run[start(r)(run)..start(r + 1)(run)]);
+        }
+        hashes_distinct(piece)
+    });
+    distinct.into_iter().all(|d| d)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_hash_runs_find_a_value_in_two_runs_in_any_range() {
+        let top = |r: u64| r << 60;
+        let a = [1, top(3), top(3) + 7, top(15), u64::MAX];
+        let b = [2, top(3) + 8, top(4) - 1, top(9)];
+        assert!(sorted_runs_distinct(&[&a, &b]));
+        assert!(sorted_runs_distinct(&[]));
+        // Repeated in the first range, at a range's first value, just
+        // below a range edge, at the very top: each found.
+        for v in [1, top(3), top(4) - 1, u64::MAX] {
+            let c = [v];
+            assert!(!sorted_runs_distinct(&[&a, &b, &c]), "{v:#x}");
+        }
+        // Within one run, too (two equal serials in one load never occur,
+        // but the check does not rely on it).
+        assert!(!sorted_runs_distinct(&[&[5, 5]]));
+        // A run out of order is sorted whole, not cut by binary search.
+        assert!(!sorted_runs_distinct(&[&[top(9), 1], &[top(9)]]));
+        assert!(sorted_runs_distinct(&[&[top(9), 1], &[top(8)]]));
+    }
 
     #[test]
     fn keys_distinct_finds_a_repeated_key() {

@@ -105,21 +105,12 @@ fn windows(units: LazyFrame, month: &Month, first_load: &Month) -> LazyFrame {
 
 /// Each unit's first in-warranty quality failure of each component
 /// reported before the end of M, as a day in service, with its window.
-/// The repairs carry their unit's columns, so the window comes from them:
-/// no join back to the 10M units.
-fn first_failures(inputs: &Inputs, month: &Month, first_load: &Month) -> LazyFrame {
-    let end = lit(month.end.and_hms_opt(0, 0, 0).expect("midnight"));
-    let unit = ["product_line", "production_batch", "in_service", "warranty_end_main", "warranty_end_unit"];
-    let mut agg = vec![col("reported_at").min()];
-    agg.extend(unit.iter().map(|c| col(*c).first()));
-    let failures = inputs
-        .policy_repairs
-        .clone()
-        .filter(col("failure").and(col("reported_at").lt(end)))
-        .group_by([col("serial"), col("component")])
-        .agg(agg);
+/// `unit_failures` ([`metrics::policy::unit_failures`]) carries each
+/// failing unit's columns, so the window comes from them: no join back to
+/// the 10M units.
+fn first_failures(unit_failures: LazyFrame, month: &Month, first_load: &Month) -> LazyFrame {
     let day_in_service = metrics::days(col("reported_at").cast(DataType::Date)) - metrics::days(col("in_service"));
-    windows(failures, month, first_load)
+    windows(unit_failures, month, first_load)
         .with_column((metrics::max2(day_in_service, lit(0i64)) + lit(1i64)).alias("time"))
         .select([
             col("product_line"),
@@ -246,11 +237,19 @@ fn to_obs(records: &[Record]) -> Vec<Obs> {
         .collect()
 }
 
-/// Compute the month's life data. `first_load`: the lake's first load month.
-pub fn compute(inputs: &Inputs, month: &Month, first_load: &Month, config: &Config) -> Result<Life> {
+/// Compute the month's life data. `first_load`: the lake's first load
+/// month; `unit_failures`: M's failing units by component
+/// ([`metrics::Tables::unit_failures`]).
+pub fn compute(
+    inputs: &Inputs,
+    unit_failures: &DataFrame,
+    month: &Month,
+    first_load: &Month,
+    config: &Config,
+) -> Result<Life> {
     let started = std::time::Instant::now();
     let groups = group_windows(windows(inputs.unit_dates.clone(), month, first_load), col("product_line"))?;
-    let failures = failure_rows(&metrics::collect(first_failures(inputs, month, first_load))?)?;
+    let failures = failure_rows(&metrics::collect(first_failures(unit_failures.clone().lazy(), month, first_load))?)?;
     tracing::debug!(
         "life data: {} unit groups, {} failing units in {:?}",
         groups.rows.len(),

@@ -91,10 +91,11 @@ pub fn failure_rates(
     ]))
 }
 
-/// `batch_units`: from [`super::batch_units::batch_units`] for `month`.
+/// `batch_units`: from [`super::batch_units::batch_units`] for `month`;
+/// `unit_failures`: [`policy::unit_failures`] for `month`.
 pub fn batch_failure_rates(
     batch_units: LazyFrame,
-    repairs: LazyFrame,
+    unit_failures: LazyFrame,
     month: &Month,
     config: &Config,
 ) -> PolarsResult<LazyFrame> {
@@ -102,11 +103,11 @@ pub fn batch_failure_rates(
         .group_by([col("product_line"), col("production_batch")])
         .agg([col("units").sum(), col("exposure_main").sum(), col("exposure_unit").sum()])
         .filter(col("units").gt(lit(0i64)));
-    let end_dt = month.end.and_hms_opt(0, 0, 0).expect("midnight");
-    let counts = failure_counts(
-        repairs.filter(col("failure").and(col("reported_at").lt(lit(end_dt)))),
-        &["product_line", "production_batch", "component"],
-    );
+    // A row per failing unit and component: its failures are the rows, its
+    // repairs their sum (as `failure_counts` counts the repairs).
+    let counts = unit_failures
+        .group_by([col("product_line"), col("production_batch"), col("component")])
+        .agg([len().cast(DataType::Int64).alias("failures"), col("repairs").sum().alias("repairs")]);
     let order: Vec<String> = config.product_lines.iter().map(|p| p.code.clone()).collect();
     let keys = [col("product_line"), col("production_batch"), col("component")];
     Ok(batches

@@ -114,6 +114,10 @@ pub struct Tables {
     /// M's units by batch (`batch_units`), not written: what the batch
     /// tables and the batch alerts read instead of the units.
     pub batch_units: DataFrame,
+    /// M's failing units by component (`policy::unit_failures`), not
+    /// written: what the batch rates, the batch alerts and the life data
+    /// count instead of the repairs.
+    pub unit_failures: DataFrame,
 }
 
 impl Tables {
@@ -140,8 +144,13 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
     let events = collect(kpis::events(inputs, repairs.clone(), month, config)?)?.lazy();
     let observed_from = inputs.observed_from()?;
     let batch_units = collect(batch_units::batch_units(inputs.units.clone(), month, observed_from, config))?;
-    let batch_failure_rates =
-        collect(failures::batch_failure_rates(batch_units.clone().lazy(), repairs.clone(), month, config)?)?;
+    let unit_failures = collect(policy::unit_failures(repairs.clone(), month))?;
+    let batch_failure_rates = collect(failures::batch_failure_rates(
+        batch_units.clone().lazy(),
+        unit_failures.clone().lazy(),
+        month,
+        config,
+    )?)?;
     Ok(Tables {
         failure_rates: collect(failures::failure_rates(inputs.unit_dates.clone(), repairs.clone(), month, config)?)?,
         data_quality: collect(quality::data_quality(
@@ -172,6 +181,7 @@ pub fn compute(inputs: &Inputs, month: &Month, config: &Config) -> PolarsResult<
             config,
         )?,
         batch_units,
+        unit_failures,
     })
 }
 
@@ -187,15 +197,18 @@ pub fn failure_rates(inputs: &Inputs, month: &Month, config: &Config) -> PolarsR
 /// Plans run on polars' streaming engine, which parallelises joins and
 /// group-bys better on these shapes (at 10M units: 3× on the failure
 /// tables); the one exception is latest-load-wins (`collect_memory`).
+#[track_caller]
 pub(crate) fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
     collect_with(lf, Engine::Streaming)
 }
 
 /// The in-memory engine: its hash `unique` over 10M keys is twice as fast.
+#[track_caller]
 fn collect_memory(lf: LazyFrame) -> PolarsResult<DataFrame> {
     collect_with(lf, Engine::InMemory)
 }
 
+#[track_caller]
 fn collect_with(lf: LazyFrame, engine: Engine) -> PolarsResult<DataFrame> {
     let started = std::time::Instant::now();
     let mut flags = lf.get_current_optimizations();
@@ -203,12 +216,13 @@ fn collect_with(lf: LazyFrame, engine: Engine) -> PolarsResult<DataFrame> {
     let df = lf.with_optimizations(flags).collect_with_engine(engine)?.unwrap_single();
     let gb = |b: Option<u64>| b.unwrap_or(0) as f64 / 1e9;
     tracing::debug!(
-        "collected {} rows × {} columns in {:?} (resident {:.2} GB, stage peak {:.2} GB)",
+        "collected {} rows × {} columns in {:?} (resident {:.2} GB, stage peak {:.2} GB) at {}",
         df.height(),
         df.width(),
         started.elapsed(),
         gb(crate::mem::resident()),
-        gb(crate::mem::peak())
+        gb(crate::mem::peak()),
+        std::panic::Location::caller()
     );
     Ok(df)
 }
@@ -256,7 +270,13 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     let unit_columns =
         ["serial", "model", "product_line", "production_batch", "sale_date", "install_date", "load_month"];
     let scanned = history("units")?.select(unit_columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
-    let units_resent = !crate::lake::read::keys_distinct(scanned.clone(), "serial")?;
+    // Each load keeps its serials' hashes (`_unit_keys`): merged, they
+    // answer without reading 10M serials. Older lakes hash the serials.
+    let distinct = match crate::lake::read::kept_keys_distinct(lake, &manifests)? {
+        Some(distinct) => distinct,
+        None => crate::lake::read::keys_distinct(scanned.clone(), "serial")?,
+    };
+    let units_resent = !distinct;
     // Units carry their warranty columns from here on.
     let raw_units = if units_resent { current("units", None, &unit_columns)? } else { scanned };
     let units = policy::units_with_warranty(raw_units.clone(), config);

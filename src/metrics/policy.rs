@@ -235,6 +235,21 @@ pub fn exposure_days(from: Option<Expr>, end: Expr) -> [Expr; 2] {
     [span("warranty_end_main").alias("exposure_main"), span("warranty_end_unit").alias("exposure_unit")]
 }
 
+/// Each unit's failure repairs of each component reported before the end
+/// of `month`: one row per (serial, component) with the first report
+/// (`reported_at`), the failure repairs (`repairs`) and the unit's policy
+/// columns. A failure has a known unit, so a serial is never null and
+/// names one unit (one line, batch and warranty). What the batch failure
+/// rates, the batch alerts and the life data count, grouped once: each
+/// grouped the repairs again by four text keys.
+pub fn unit_failures(repairs: LazyFrame, month: &super::Month) -> LazyFrame {
+    let end = lit(month.end.and_hms_opt(0, 0, 0).expect("midnight"));
+    let unit = ["product_line", "production_batch", "in_service", "warranty_end_main", "warranty_end_unit"];
+    let mut agg = vec![col("reported_at").min(), len().cast(DataType::Int64).alias("repairs")];
+    agg.extend(unit.iter().map(|c| col(*c).first()));
+    repairs.filter(col("failure").and(col("reported_at").lt(end))).group_by([col("serial"), col("component")]).agg(agg)
+}
+
 /// Failing units by their first failure's months in service: per `keys`
 /// (which name the component) and unit, the lowest `age`, then the units
 /// per `keys` and age, as `n`. `failures`: repairs that are failures, with

@@ -432,8 +432,13 @@ fn data_quality_findings() {
     .unwrap()
     .lazy();
     let repairs = policy::repairs_with_policy(inputs.repairs.clone(), inputs.units.clone(), &Config::defaults());
-    let batches =
-        failures::batch_failure_rates(batch_units(&inputs), repairs.clone(), &month(), &Config::defaults()).unwrap();
+    let batches = failures::batch_failure_rates(
+        batch_units(&inputs),
+        policy::unit_failures(repairs.clone(), &month()),
+        &month(),
+        &Config::defaults(),
+    )
+    .unwrap();
     let dq = quality::data_quality(&inputs, repairs, batches, &month()).unwrap().collect().unwrap();
     let got = rows(&dq, &["section", "table", "item", "count", "detail"]);
     let has = |want: [&str; 5]| assert!(got.iter().any(|r| r == &want), "no {want:?} in {got:#?}");
