@@ -167,9 +167,13 @@ pub fn sanbao(repairs: LazyFrame, month: &Month, config: &Config) -> PolarsResul
         "rule" => found.iter().map(|c| c.rule).collect::<Vec<_>>(),
         "rule_order" => found.iter().map(|c| rule_order(c.rule)).collect::<Vec<_>>(),
     ]?;
+    // The cases' units only: made unique over the few repairs of the
+    // cases' serials, not over every repair (850k at 10M units).
+    let serials = df.clone().lazy().select([col("serial")]);
     let units = repairs
         .filter(col("known_unit"))
         .select([col("serial"), col("product_line"), col("production_batch"), col("model")])
+        .join(serials, [col("serial")], [col("serial")], JoinArgs::new(JoinType::Semi))
         .unique(None, UniqueKeepStrategy::Any);
     Ok(df
         .lazy()

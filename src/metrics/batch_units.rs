@@ -25,6 +25,13 @@ use crate::config::Config;
 pub const SIXTEENTHS: i64 = 16;
 pub const MONTH_IN_SIXTEENTHS: i64 = 487;
 
+/// The base of the packed bins (2^20).
+const PACK: i64 = 1 << 20;
+
+/// The summed columns, in their order.
+const SUMS: [&str; 12] =
+    ["units", "past", "exposure_main", "exposure_unit", "nm", "sm", "fm", "nu", "su", "fu", "main_open", "unit_open"];
+
 /// `units`: from [`policy::units_with_warranty`]; `observed_from`: the
 /// first day of the lake's first load month (None: everything observed).
 pub fn batch_units(units: LazyFrame, month: &Month, observed_from: Option<NaiveDate>, config: &Config) -> LazyFrame {
@@ -50,6 +57,12 @@ pub fn batch_units(units: LazyFrame, month: &Month, observed_from: Option<NaiveD
     let open = |t: &str| col("sold").and(col(t).gt(col("from")));
     let open_sum = |t: &str, v: &str| when(open(t)).then(col(v)).otherwise(lit(0i64)).sum();
     let in_warranty_at_end = |we: &str| if_sold(int(days(col(we)).gt(lit(end)).fill_null(false)));
+    // The three bins as one integer key: grouping by three columns fewer
+    // took half the time of this pass at 10M units. A bin is a whole
+    // number of months, never negative (spans are clamped at 0), and below
+    // PACK for any span under 80,000 years; a kept unit has an in-service
+    // date, so none is null.
+    let packed = (bin(col("from")) * lit(PACK) + bin(col("tm"))) * lit(PACK) + bin(col("tu"));
     units
         .select([
             col("product_line"),
@@ -63,13 +76,7 @@ pub fn batch_units(units: LazyFrame, month: &Month, observed_from: Option<NaiveD
             col("warranty_end_unit"),
         ])
         .filter(col("sold").or(col("past")))
-        .group_by([
-            col("product_line"),
-            col("production_batch"),
-            bin(col("from")).alias("bf"),
-            bin(col("tm")).alias("bm"),
-            bin(col("tu")).alias("bu"),
-        ])
+        .group_by([col("product_line"), col("production_batch"), packed.alias("bins")])
         .agg([
             if_sold(lit(1i64)).cast(DataType::Int64).alias("units"),
             int(col("past")).sum().alias("past"),
@@ -84,6 +91,14 @@ pub fn batch_units(units: LazyFrame, month: &Month, observed_from: Option<NaiveD
             in_warranty_at_end("warranty_end_main").alias("main_open"),
             in_warranty_at_end("warranty_end_unit").alias("unit_open"),
         ])
+        .with_columns([
+            (col("bins") / lit(PACK * PACK)).alias("bf"),
+            (col("bins") / lit(PACK) % lit(PACK)).alias("bm"),
+            (col("bins") % lit(PACK)).alias("bu"),
+        ])
+        .select(
+            ["product_line", "production_batch", "bf", "bm", "bu"].into_iter().chain(SUMS).map(col).collect::<Vec<_>>(),
+        )
         .sort(
             ["product_line", "production_batch", "bf", "bm", "bu"],
             SortMultipleOptions::default().with_nulls_last(true),
