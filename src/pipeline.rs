@@ -198,8 +198,8 @@ impl<'a> MonthRun<'a> {
     pub fn life(&self) -> Result<Outputs> {
         let first = Month::new(&self.first_load, None)?;
         let life = life::compute(&self.inputs, &self.tables.unit_failures, &self.month, &first, self.config)?;
-        let single = self.inputs.unit_versions.as_ref();
-        let forecast = forecast::compute(&self.lake, self.schemas, single, &self.month, &first, &life, self.config)?;
+        let forecast =
+            forecast::compute(&self.lake, self.schemas, &self.inputs, &self.month, &first, &life, self.config)?;
         let mut outputs = Outputs { life, forecast };
         outputs.write(&self.out, &self.month)?;
         Ok(outputs)

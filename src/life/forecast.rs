@@ -19,7 +19,7 @@ use super::lake::Life;
 use crate::config::Config;
 use crate::error::Result;
 use crate::lake::Lake;
-use crate::metrics::UnitVersions;
+use crate::metrics::Inputs;
 use crate::month::{index, Month, DAYS_PER_MONTH};
 use crate::schema::Schemas;
 
@@ -207,13 +207,13 @@ pub struct Track {
     pub actual: f64,
 }
 
-/// Compute the forecast of report month `month`. `single`: the inputs'
-/// [`UnitVersions`], when no serial was loaded twice.
-#[allow(clippy::too_many_arguments)]
+/// Compute the forecast of report month `month` from the month's
+/// `inputs`: their [`UnitVersions`] when no serial was loaded twice, and
+/// every repair version.
 pub fn compute(
     lake: &Lake,
     schemas: &Schemas,
-    single: Option<&UnitVersions>,
+    inputs: &Inputs,
     month: &Month,
     first_load: &Month,
     life: &Life,
@@ -223,7 +223,7 @@ pub fn compute(
     let (first, origin) = (index(first_load.start), index(month.start));
     let horizon = config.forecast.horizon as i64;
     let level = config.forecast.interval;
-    let all = versions(lake, schemas, config, single)?;
+    let all = versions(lake, schemas, config, inputs.unit_versions.as_ref(), &inputs.repair_versions)?;
     let latest = match lake.manifests()?.last() {
         Some(m) => index(Month::new(&m.load_month, None)?.start),
         None => origin,

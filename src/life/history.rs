@@ -100,23 +100,22 @@ fn with_month_numbers(mut df: DataFrame) -> Result<DataFrame> {
 /// Aggregate every version. `single`: the units as the metrics read them
 /// when no serial was loaded twice (each row its serial's only version,
 /// current from its load on), so that 10M units are not read again; None:
-/// `Lake::versions` works out where each version ends.
+/// `Lake::versions` works out where each version ends. `repairs`: every
+/// repair version (`metrics::Inputs::repair_versions`).
 pub(super) fn versions(
     lake: &Lake,
     schemas: &Schemas,
     config: &Config,
     single: Option<&UnitVersions>,
+    repairs: &DataFrame,
 ) -> Result<Versions> {
     let table = |name: &str| schemas.get(name).expect("input tables are in the schemas");
     let batch = || lit(NULL).cast(DataType::String).alias("production_batch");
     // Each repair version against each unit version of its serial: the
     // pair was the state while both were, and it is classified by that
     // unit version's sale date and warranty.
-    let repairs = with_month_numbers(
-        lake.versions(table("repairs"), &["serial", "reported_at", "component", "cause", "labor_cost", "parts_cost"])?,
-    )?
-    .lazy()
-    .rename(["valid_from", "valid_to"], ["r_from", "r_to"], true);
+    let repairs =
+        with_month_numbers(repairs.clone())?.lazy().rename(["valid_from", "valid_to"], ["r_from", "r_to"], true);
     let unit_cols = ["product_line", "sale_date", "install_date"];
     let by = [col("product_line"), col("sale_date"), col("install_date"), col("valid_from"), col("valid_to")];
     // Units that share a line, sale date, install date and validity share

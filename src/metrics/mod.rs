@@ -50,6 +50,9 @@ pub struct Inputs {
     /// What the forecast's history reads of the units, when no serial was
     /// loaded twice (else None, and it reads every version from the lake).
     pub unit_versions: Option<UnitVersions>,
+    /// Every loaded version of every repair ([`REPAIR_VERSION_COLUMNS`]),
+    /// read with the current repairs, for the forecast's track record.
+    pub repair_versions: DataFrame,
     /// The current units' sale columns (serial, model, station_id,
     /// sale_price, product_line, sale_date), read lazily: only the parts
     /// allowance uses them (the stations' sales).
@@ -322,7 +325,16 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         "labor_cost",
         "parts_cost",
     ];
-    let repairs = current("repairs", None, &repair_columns)?;
+    // Every version of every repair, read once: the current ones (those
+    // with no later version, as latest load wins keeps) are the metrics'
+    // repairs, and the forecast's track record reads them all.
+    let started = std::time::Instant::now();
+    let (repairs, repair_versions) = {
+        let versions = lake.versions(table("repairs"), &repair_columns)?;
+        let current = versions.clone().lazy().filter(col("valid_to").is_null());
+        (collect(current.select(repair_columns.map(col).to_vec()))?.lazy(), versions.select(REPAIR_VERSION_COLUMNS)?)
+    };
+    tracing::debug!("repair versions: {} rows in {:?}", repair_versions.height(), started.elapsed());
     // The units named by any loaded version of a repair (a superset of the
     // current repairs' units, which is all the policy's left join needs):
     // the forecast's history needs the same units, with their loads.
@@ -339,6 +351,7 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
         units,
         unit_dates,
         unit_versions,
+        repair_versions,
         unit_details,
         repairs,
         policy_repairs,
@@ -399,6 +412,11 @@ fn rows_of_loads(lake: &Lake, schemas: &Schemas, months: &[String]) -> Result<La
     }
     Ok(concat(frames, UnionArgs::default())?)
 }
+
+/// The columns of `Inputs::repair_versions`: what the forecast's history
+/// classifies, and each version's load months (`Lake::versions`).
+pub const REPAIR_VERSION_COLUMNS: [&str; 9] =
+    ["repair_id", "serial", "reported_at", "component", "cause", "labor_cost", "parts_cost", "valid_from", "valid_to"];
 
 /// The station and form columns the metrics read.
 const STATION_COLUMNS: &[&str] = &["station_id", "active"];

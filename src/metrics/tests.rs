@@ -88,6 +88,7 @@ impl Fixture {
             units_history: table("units", &self.units),
             forms_history: forms,
             rejects: empty(DataFrame::empty_with_schema(&frame::rejects_schema()).lazy().with_column(lit("x").alias("load_month"))),
+            repair_versions: DataFrame::empty(),
             loaded_rows: df!["load_month" => [""], "station_id" => [""], "repair_id" => [""]].unwrap().lazy().limit(0),
             loads: df!["load_month" => [""], "file" => [""], "table" => [""], "rows_read" => [0i64], "rows_loaded" => [0i64], "rows_rejected" => [0i64], "fields_nulled" => [0i64]].unwrap().lazy().limit(0),
         }
