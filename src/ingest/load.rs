@@ -209,7 +209,7 @@ pub fn encode(prepared: &mut PreparedDrop, schemas: &Schemas) -> Result<Vec<Part
             parts.push(PartitionData {
                 table: UNIT_KEYS.to_string(),
                 rows: keys.height() as u64,
-                parquet: frame::parquet_bytes(&mut keys)?,
+                parquet: frame::parquet_bytes_plain(&mut keys)?,
             });
         }
         parts.push(PartitionData { table: t.table.clone(), rows, parquet: frame::parquet_bytes(&mut df)? });

@@ -123,6 +123,12 @@ pub fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     parquet_bytes_with(df, ParquetCompression::Zstd(None))
 }
 
+/// [`parquet_bytes`] uncompressed, for what does not compress: hashes
+/// (zstd would spend its time finding nothing).
+pub fn parquet_bytes_plain(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    parquet_bytes_with(df, ParquetCompression::Uncompressed)
+}
+
 fn parquet_bytes_with(df: &mut DataFrame, compression: ParquetCompression) -> PolarsResult<Vec<u8>> {
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)

@@ -338,7 +338,7 @@ pub fn inputs(lake: &Lake, schemas: &Schemas, config: &Config, month: &Month) ->
     // The units named by any loaded version of a repair (a superset of the
     // current repairs' units, which is all the policy's left join needs):
     // the forecast's history needs the same units, with their loads.
-    let repair_serials = history("repairs", &["serial"])?;
+    let repair_serials = repair_versions.clone().lazy().select([col("serial")]);
     let repaired_units = collect(policy::units_with_repairs(raw_units, repair_serials)?)?;
     let policy_repairs =
         collect(policy::repairs_with_policy_carrying(repairs, repaired_units.clone().lazy(), config, &["model"]))?
