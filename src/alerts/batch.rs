@@ -543,6 +543,35 @@ mod tests {
         assert!(b3.iter().all(|c| (c.1 - 1.0).abs() < 1e-9), "{b3:?}");
     }
 
+    /// Eight batches of 100 unit-months, spread well beyond Poisson, so
+    /// the tests mix over batch factors; and B9, 10 unit-months with 2
+    /// failing units against about 0.7 expected (Poisson tail about 0.16).
+    /// With `min_failures` 3, B9 can never fire: it keeps the plain Poisson
+    /// tail, and the mixing integral is not computed for it. With 1 it is.
+    #[test]
+    fn a_test_below_min_failures_keeps_the_poisson_tail() {
+        let profile = |x, f| Profile { exposure: vec![x], failures: vec![f] };
+        let mut batches: BTreeMap<String, Profile> = [0, 10, 2, 12, 1, 9, 3, 11]
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| (format!("B{i}"), profile(100.0, f)))
+            .collect();
+        batches.insert("B9".into(), profile(10.0, 2));
+        let profiles = BTreeMap::from([(("hh".to_string(), "comp".to_string()), batches)]);
+        let windows = [(None, "to_date".to_string())];
+        let b9 = |min| {
+            let (tests, _) = run_tests(&profiles, &windows, 0.0, min);
+            let t = tests.into_iter().find(|t| t.batch == "B9").expect("B9 is tested");
+            (t.statistic, t.observed, t.expected, t.p)
+        };
+        let (statistic, observed, expected, p) = b9(3);
+        assert_eq!((statistic, observed), ("poisson_exact", 2));
+        assert!((expected - 48.0 / 800.0 * 10.0).abs() < 1e-9, "{expected}");
+        assert!((p - poisson_sf(2, expected)).abs() < 1e-15, "{p}");
+        assert_eq!(b9(1).0, "poisson_lognormal");
+        assert!(b9(1).3 > p, "mixing widens the tail");
+    }
+
     #[test]
     fn dispersion_is_pooled_and_leaves_the_batch_out() {
         // 15 failing units against 10 expected: (25 − 10, 100).

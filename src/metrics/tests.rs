@@ -258,6 +258,26 @@ fn batch_failure_rates_are_cumulative() {
     );
 }
 
+/// M's failing units by component, as the batch rates, the batch alerts
+/// and the life data count them: U1's two compressor repairs are one row
+/// with the first report and 2 repairs; U6's motor repair of the 14th is
+/// one (the 16th's is past its warranty). No other repair of the fixture
+/// is a failure in warranty: R3 at the warranty's end, R6 an excluded
+/// cause, R7 an unknown serial, R8 reported before the sale.
+#[test]
+fn failing_units_are_one_row_per_unit_and_component() {
+    let t = compute_all(&failure_fixture());
+    let mut got = rows(&t.unit_failures, &["serial", "component", "reported_at", "repairs", "production_batch"]);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ["U1", "compressor", "2026-09-03 10:00:00.000000", "2", "B1"],
+            ["U6", "motor", "2026-09-14 23:59:00.000000", "1", "B2"],
+        ]
+    );
+}
+
 /// The KPI fixture, hand-computed in the comments.
 fn kpi_fixture() -> Fixture {
     let mut f = Fixture::new();
